@@ -1,0 +1,15 @@
+# kuw_add_test(NAME SOURCES... [LIBS libs...] [PG]) — one cmocka test executable, one ctest.
+# PG marks tests that start their own PostgreSQL sandbox; they get a resource lock so
+# that at most a couple run at once on a two-core machine.
+function(kuw_add_test name)
+  cmake_parse_arguments(T "PG" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES
+    ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=STDOUT;KUW_KONG_SIM=$<TARGET_FILE:kong-sim>;KUW_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    TIMEOUT 600)
+  if(T_PG)
+    set_tests_properties(${name} PROPERTIES LABELS pg)
+  endif()
+endfunction()

@@ -1,0 +1,13 @@
+# Compiler warnings and sanitizers for every target of the project.
+add_compile_options(
+  -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes
+  -Wmissing-prototypes -Wold-style-definition -Wundef -Wvla
+  -Wnull-dereference -Wimplicit-fallthrough -Wcast-qual)
+if(KUW_WERROR)
+  add_compile_options(-Werror)
+endif()
+if(KUW_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer -g)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int kuw_placeholder_t;

@@ -1,0 +1,5 @@
+/* placeholder main: being written */
+int main(void)
+{
+	return 0;
+}
