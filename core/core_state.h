@@ -1,0 +1,64 @@
+/* core_state.h — what a Kong datastore holds, read in two round trips.
+ *
+ * Round 1: server version, current schema and database, the tables of the
+ * current schema (Kong looks only there, reference §2.2). Round 2, one
+ * multi-statement query shaped by round 1: the schema_meta rows (§2.1), the
+ * `migrations` lock (§2.3), entity counts of the Kong tables present, the
+ * Enterprise workspace entity counter sum (§1.9) and the plugin names in use. */
+#ifndef CORE_STATE_H
+#define CORE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "core/core_catalog.h"
+#include "core/core_error.h"
+
+struct core_count {
+	char *table;
+	long long n;
+};
+
+struct core_lock {
+	bool held;	/* a row with key 'migrations' exists */
+	bool expired;	/* its ttl is in the past: stale, the next acquirer removes it */
+	char *owner;	/* the owning node's id (a UUID per kong CLI process) */
+	char *ttl;	/* as PostgreSQL prints it */
+};
+
+struct core_db_state {
+	int server_version_num;
+	char *schema;
+	char *database;
+	char **tables;		/* in the current schema, sorted */
+	size_t n_tables;
+	bool has_schema_meta;
+	bool has_locks;
+	bool has_legacy_migrations; /* schema_migrations: a pre-1.0 datastore */
+	struct core_schema_row *rows;
+	size_t n_rows;
+	struct core_lock lock;
+	struct core_count *counts; /* entity tables present, see core_state.c */
+	size_t n_counts;
+	long long ee_counter_sum;  /* SUM(count) of workspace_entity_counters, -1 if absent */
+	char **plugins_in_use;	   /* DISTINCT plugins.name */
+	size_t n_plugins_in_use;
+	int round_trips;
+};
+
+/* Reads the state. On success st owns everything (core_state_done). */
+int core_state_read(PGconn *conn, struct core_db_state *st, struct core_error *err);
+
+void core_state_done(struct core_db_state *st);
+
+bool core_state_has_table(const struct core_db_state *st, const char *table);
+
+/* Rows of an entity table, or -1 when the table is absent. */
+long long core_state_count(const struct core_db_state *st, const char *table);
+
+/* The schema_meta row of a subsystem, or NULL. */
+const struct core_schema_row *core_state_row(const struct core_db_state *st, const char *subsystem);
+
+#endif
