@@ -13,7 +13,7 @@
 struct sim_migration {
 	const char *subsystem;
 	const char *name;
-	const char *up;	      /* SQL run inside BEGIN ... COMMIT; never NULL */
+	const char *up;	      /* SQL run inside BEGIN ... COMMIT; never NULL, may be "" */
 	const char *teardown; /* SQL of the PostgreSQL teardown; NULL = none */
 };
 
@@ -24,10 +24,10 @@ struct sim_subsystem {
 };
 
 struct sim_version {
-	const char *id;		     /* "ee-1.3.0.0", "ce-1.3.0", "ee-0.36-2", ... */
+	const char *id;		     /* "ce-1.0" .. "ce-1.3", "ee-0.35", "ee-0.36", "ee-1.3" */
 	bool enterprise;
-	const char *kong_version;    /* what `kong version` prints: "1.3.0", "Kong Enterprise 1.3" */
-	const char *meta_version;    /* _VERSION as used in messages: "1.3.0", "1.3-enterprise-edition" */
+	const char *kong_version;    /* what `kong version` prints: "1.3.0", "Kong Enterprise 1.3.0.0" */
+	const char *meta_version;    /* _VERSION as used in messages: "1.3.0", "1.3.0.0-enterprise-edition" */
 	const struct sim_subsystem *subsystems; /* load order: core, plugins, enterprise */
 	size_t n_subsystems;
 };
