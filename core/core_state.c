@@ -75,7 +75,11 @@ static int state_round1(PGconn *conn, struct core_db_state *st, struct core_erro
 	static const char sql[] =
 		"SELECT current_setting('server_version_num')::int, current_schema(), "
 		"current_database(), (SELECT json_agg(table_name::text ORDER BY table_name) "
-		"FROM information_schema.tables WHERE table_schema = current_schema())";
+		"FROM information_schema.tables WHERE table_schema = current_schema()), "
+		"current_schema() IS NOT NULL AND has_schema_privilege(current_schema(), 'CREATE'), "
+		"(SELECT json_agg(tablename::text ORDER BY tablename) FROM pg_tables "
+		"WHERE schemaname = current_schema() AND NOT pg_has_role(tableowner, 'MEMBER')), "
+		"pg_database_size(current_database()), current_user";
 	PGresult *res = PQexec(conn, sql);
 
 	st->round_trips++;
@@ -84,9 +88,14 @@ static int state_round1(PGconn *conn, struct core_db_state *st, struct core_erro
 	st->server_version_num = atoi(PQgetvalue(res, 0, 0));
 	st->schema = state_strdup(PQgetisnull(res, 0, 1) ? "" : PQgetvalue(res, 0, 1));
 	st->database = state_strdup(PQgetvalue(res, 0, 2));
-	if (st->schema == NULL || st->database == NULL ||
+	st->can_create = PQgetvalue(res, 0, 4)[0] == 't';
+	st->database_bytes = atoll(PQgetvalue(res, 0, 6));
+	st->user = state_strdup(PQgetvalue(res, 0, 7));
+	if (st->schema == NULL || st->database == NULL || st->user == NULL ||
 	    state_json_strings(PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3), &st->tables,
-			       &st->n_tables) < 0) {
+			       &st->n_tables) < 0 ||
+	    state_json_strings(PQgetisnull(res, 0, 5) ? NULL : PQgetvalue(res, 0, 5),
+			       &st->not_owned, &st->n_not_owned) < 0) {
 		PQclear(res);
 		return state_oom(err);
 	}
@@ -293,6 +302,8 @@ void core_state_done(struct core_db_state *st)
 
 	free(st->schema);
 	free(st->database);
+	free(st->user);
+	state_free_strings(st->not_owned, st->n_not_owned);
 	state_free_strings(st->tables, st->n_tables);
 	for (i = 0; i < st->n_rows; i++) {
 		free(st->rows[i].subsystem);

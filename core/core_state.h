@@ -1,7 +1,8 @@
 /* core_state.h — what a Kong datastore holds, read in two round trips.
  *
- * Round 1: server version, current schema and database, the tables of the
- * current schema (Kong looks only there, reference §2.2). Round 2, one
+ * Round 1: server version, current schema, database and user, the tables of
+ * the current schema (Kong looks only there, reference §2.2), privileges (CREATE
+ * on the schema, tables not owned), and the database size. Round 2, one
  * multi-statement query shaped by round 1: the schema_meta rows (§2.1), the
  * `migrations` lock (§2.3), entity counts of the Kong tables present, the
  * Enterprise workspace entity counter sum (§1.9) and the plugin names in use. */
@@ -32,6 +33,11 @@ struct core_db_state {
 	int server_version_num;
 	char *schema;
 	char *database;
+	char *user;		/* current_user */
+	bool can_create;	/* CREATE on the current schema (up adds tables) */
+	char **not_owned;	/* tables of the schema the user does not own (cannot ALTER) */
+	size_t n_not_owned;
+	long long database_bytes; /* pg_database_size: what a backup will hold, roughly */
 	char **tables;		/* in the current schema, sorted */
 	size_t n_tables;
 	bool has_schema_meta;
