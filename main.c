@@ -82,10 +82,9 @@ static int cmd_demo(const char *kong, struct core_error *err)
 	fflush(stdout);
 	if (core_sandbox_start(&opt, &sb, err) < 0)
 		goto out;
-	if (core_sandbox_exec(sb, NULL,
-			      "CREATE ROLE kong LOGIN PASSWORD 'kong';"
-			      "CREATE DATABASE kong OWNER kong;",
-			      err) < 0)
+	/* Two calls: CREATE DATABASE cannot share a (multi-statement) transaction. */
+	if (core_sandbox_exec(sb, NULL, "CREATE ROLE kong LOGIN PASSWORD 'kong'", err) < 0 ||
+	    core_sandbox_exec(sb, NULL, "CREATE DATABASE kong OWNER kong", err) < 0)
 		goto out;
 
 	printf("Loading a Kong Enterprise 0.36 datastore (database 'kong' on 127.0.0.1:%d)...\n",
