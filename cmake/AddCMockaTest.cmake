@@ -7,7 +7,7 @@ function(kuw_add_test name)
   target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES
-    ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=STDOUT;KUW_KONG_SIM=$<TARGET_FILE:kong-sim>;KUW_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=STDOUT;KUW_KONG_SIM=$<TARGET_FILE:kong-sim>;KUW_WIZARD=$<TARGET_FILE:kong-upgrade-wizard>;KUW_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
     TIMEOUT 600)
   if(T_PG)
     set_tests_properties(${name} PROPERTIES LABELS pg)

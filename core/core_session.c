@@ -149,6 +149,7 @@ int core_session_evaluate(const struct core_session_input *in, const char *secre
 
 	memset(r, 0, sizeof(*r));
 	r->needed = in->admin_gui_auth != NULL;
+	r->present = in->admin_gui_session_conf != NULL;
 	core_session_url_host(in->admin_gui_url, r->gui_host, sizeof(r->gui_host), &r->gui_http);
 	core_session_url_host(in->admin_api_uri, r->api_host, sizeof(r->api_host), NULL);
 	/* Without admin_api_uri Kong Manager calls the Admin API on its own host. */

@@ -35,6 +35,7 @@ struct core_session_finding {
 
 struct core_session_report {
 	bool needed;	   /* admin_gui_auth is set: Kong Manager uses sessions */
+	bool present;	   /* admin_gui_session_conf is set (valid or not) */
 	bool cross_domain; /* Kong Manager and the Admin API on different domains */
 	bool gui_http;	   /* Kong Manager over plain HTTP */
 	char gui_host[256];
