@@ -48,7 +48,19 @@ int core_exec_which(const char *name, char *out, size_t size, struct core_error 
 	return core_error_set(err, "%s: command not found in PATH (%s)", name, path);
 }
 
-/* The caller's environment with env_extra replacing same-named variables. */
+/* Does the environment entry var match the name (or "PREFIX*") of spec,
+ * where spec is "NAME=value", "NAME" or "PREFIX*"? */
+static int exec_env_matches(const char *spec, const char *var)
+{
+	size_t n = strcspn(spec, "=");
+
+	if (spec[n] == '\0' && n > 0 && spec[n - 1] == '*')
+		return strncmp(spec, var, n - 1) == 0;
+	return strncmp(spec, var, n) == 0 && var[n] == '=';
+}
+
+/* The caller's environment with env_extra applied: "K=V" replaces or adds,
+ * "K" removes, "PREFIX*" removes every variable starting with PREFIX. */
 static char **exec_build_env(const char *const *extra)
 {
 	size_t n = 0, m = 0, o = 0, i, j;
@@ -62,16 +74,16 @@ static char **exec_build_env(const char *const *extra)
 	if (envp == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		size_t klen = strcspn(environ[i], "=") + 1;
 		int replaced = 0;
 
 		for (j = 0; j < m && !replaced; j++)
-			replaced = strncmp(extra[j], environ[i], klen) == 0;
+			replaced = exec_env_matches(extra[j], environ[i]);
 		if (!replaced)
 			envp[o++] = environ[i];
 	}
 	for (j = 0; j < m; j++)
-		memcpy(&envp[o++], &extra[j], sizeof(char *));
+		if (strchr(extra[j], '=') != NULL)
+			memcpy(&envp[o++], &extra[j], sizeof(char *));
 	return envp;
 }
 

@@ -22,8 +22,8 @@ struct core_exec_result {
 };
 
 /* Runs argv[0] (looked up in PATH when it has no '/') with the caller's
- * environment plus env_extra ("K=V" strings replacing same-named variables;
- * may be NULL), and waits at most timeout_ms (0 = no limit). Output beyond
+ * environment changed by env_extra (may be NULL): "K=V" replaces or adds a
+ * variable, "K" removes it, "PREFIX*" removes all that start with PREFIX; and waits at most timeout_ms (0 = no limit). Output beyond
  * max_output bytes per stream (0 = 16 MiB) is dropped. Returns 0 when the
  * program ran, whatever its status; -1 with err when it could not be started
  * ("kong: command not found in PATH", "cannot execute ...: Permission denied"). */

@@ -79,6 +79,22 @@ static void test_exec_capture(void **state)
 	assert_string_equal(r.out, "seen");
 	core_exec_result_done(&r);
 
+	/* "K" removes a variable, "PREFIX*" every variable with that prefix. */
+	setenv("KUW_DROP_A", "1", 1);
+	setenv("KUW_DROPX_B", "2", 1);
+	{
+		const char *drop[] = { "KUW_DROP_A", "KUW_DROPX*", NULL };
+		const char *showall[] = { "sh", "-c", "printf '%s,%s' \"$KUW_DROP_A\" \"$KUW_DROPX_B\"",
+					  NULL };
+
+		assert_int_equal(core_exec_capture(showall, drop, 5000, 0, &r, &err), 0);
+		assert_string_equal(r.out, ",");
+		core_exec_result_done(&r);
+		assert_int_equal(core_exec_capture(showall, NULL, 5000, 0, &r, &err), 0);
+		assert_string_equal(r.out, "1,2");
+		core_exec_result_done(&r);
+	}
+
 	assert_int_equal(core_exec_capture(slow, NULL, 200, 0, &r, &err), 0);
 	assert_true(r.timed_out);
 	assert_int_equal(r.status, 128 + 9);

@@ -11,14 +11,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include "core/core_exec.h"
 
 #ifndef KUW_FIXTURE_DIR
 #error "KUW_FIXTURE_DIR must name the directory of the content SQL"
 #endif
 
-extern char **environ;
 
 enum fixture_step_kind {
 	FIXTURE_STEP_END = 0,
@@ -161,147 +161,36 @@ out:
 	return rc;
 }
 
-/* True for variables that would override the datastore settings of the
- * kong.conf (Kong reads KONG_<KEY> over the file) or the chosen version. */
-static int fixture_env_dropped(const char *var)
-{
-	return strncmp(var, "KONG_PG_", 8) == 0 || strncmp(var, "KONG_DATABASE=", 14) == 0 ||
-	       strncmp(var, "KONG_SIM_VERSION=", 17) == 0;
-}
-
-/* Builds the child's environment: ours, minus fixture_env_dropped, plus
- * version. The array and the version string are owned by the caller
- * (free the array and *version_var). */
-static char **fixture_env_build(const char *version, char **version_var, struct core_error *err)
-{
-	char **envp = NULL;
-	size_t n = 0;
-	size_t i;
-	size_t j = 0;
-
-	*version_var = NULL;
-	while (environ != NULL && environ[n] != NULL)
-		n++;
-	envp = calloc(n + 2, sizeof(*envp));
-	if (envp == NULL || asprintf(version_var, "KONG_SIM_VERSION=%s", version) < 0) {
-		*version_var = NULL;
-		free(envp);
-		core_error_set(err, "out of memory");
-		return NULL;
-	}
-	for (i = 0; i < n; i++) {
-		if (!fixture_env_dropped(environ[i]))
-			envp[j++] = environ[i];
-	}
-	envp[j++] = *version_var;
-	envp[j] = NULL;
-	return envp;
-}
-
-/* Reads fd to EOF into buf (at most FIXTURE_OUTPUT_MAX bytes kept, the rest
- * drained). Returns the number of bytes kept. */
-static size_t fixture_drain(int fd, char *buf, size_t cap)
-{
-	char scratch[4096];
-	size_t len = 0;
-	ssize_t r;
-
-	for (;;) {
-		if (len < cap)
-			r = read(fd, buf + len, cap - len);
-		else
-			r = read(fd, scratch, sizeof(scratch));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (len < cap)
-			len += (size_t)r;
-	}
-	return len;
-}
-
 /* Runs `<kong_sim> migrations <command> -c <conf>` as the given version with
- * stdin from /dev/null and stdout+stderr captured; fails unless it exits 0. */
+ * stdin from /dev/null and the output captured; fails unless it exits 0. The
+ * KONG_PG_* and KONG_DATABASE variables of our environment are dropped: Kong
+ * reads them over the file, so an operator's shell could otherwise point the
+ * load at another database. */
 static int fixture_run_sim(const struct fixture_target *t, const struct fixture_step *step,
 			   const char *conf, struct core_error *err)
 {
 	const char *argv[] = { t->kong_sim, "migrations", step->command, "-c", conf, NULL };
-	char **envp = NULL;
-	char *version_var = NULL;
-	char *output = NULL;
-	size_t out_len = 0;
-	int pipefd[2] = { -1, -1 };
-	int devnull = -1;
-	int status = 0;
-	pid_t pid = -1;
-	int rc = -1;
+	const char *env[] = { "KONG_PG_*", "KONG_DATABASE", NULL, NULL };
+	struct core_exec_result res = { 0 };
+	char version[128];
 	const char *tail;
+	int rc = -1;
 
-	envp = fixture_env_build(step->version, &version_var, err);
-	if (envp == NULL)
-		goto out;
-	output = malloc(FIXTURE_OUTPUT_MAX + 1);
-	if (output == NULL) {
-		core_error_set(err, "out of memory");
-		goto out;
-	}
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0) {
-		core_error_errno(err, errno, "opening /dev/null");
-		goto out;
-	}
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		core_error_errno(err, errno, "pipe");
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		core_error_errno(err, errno, "fork for %s", t->kong_sim);
-		goto out;
-	}
-	if (pid == 0) {
-		if (dup2(devnull, STDIN_FILENO) < 0 || dup2(pipefd[1], STDOUT_FILENO) < 0 ||
-		    dup2(pipefd[1], STDERR_FILENO) < 0)
-			_exit(127);
-		execve(t->kong_sim, (char *const *)(uintptr_t)argv, envp);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	out_len = fixture_drain(pipefd[0], output, FIXTURE_OUTPUT_MAX);
-	output[out_len] = '\0';
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			core_error_errno(err, errno, "waiting for %s", t->kong_sim);
-			goto out;
-		}
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	snprintf(version, sizeof(version), "KONG_SIM_VERSION=%s", step->version);
+	env[2] = version;
+	if (core_exec_capture(argv, env, 0, FIXTURE_OUTPUT_MAX, &res, err) < 0)
+		return -1;
+	if (res.status == 0) {
 		rc = 0;
 		goto out;
 	}
-	tail = output;
-	if (out_len > FIXTURE_OUTPUT_TAIL)
-		tail = output + out_len - FIXTURE_OUTPUT_TAIL;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && out_len == 0)
-		core_error_set(err, "cannot run %s", t->kong_sim);
-	else if (WIFEXITED(status))
-		core_error_set(err, "%s migrations %s (KONG_SIM_VERSION=%s) exited with %d: %s",
-			       t->kong_sim, step->command, step->version, WEXITSTATUS(status), tail);
-	else
-		core_error_set(err, "%s migrations %s (KONG_SIM_VERSION=%s) killed by signal %d: %s",
-			       t->kong_sim, step->command, step->version, WTERMSIG(status), tail);
+	tail = res.err_len > 0 ? res.err : res.out;
+	if (strlen(tail) > FIXTURE_OUTPUT_TAIL)
+		tail += strlen(tail) - FIXTURE_OUTPUT_TAIL;
+	core_error_set(err, "%s migrations %s (KONG_SIM_VERSION=%s) exited with %d: %s", t->kong_sim,
+		       step->command, step->version, res.status, tail);
 out:
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
-	if (devnull >= 0)
-		close(devnull);
-	free(output);
-	free(version_var);
-	free(envp);
+	core_exec_result_done(&res);
 	return rc;
 }
 

@@ -8,20 +8,18 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libpq-fe.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/core_exec.h"
 #include "core/core_sandbox.h"
 #include "tests/support/fixtures.h"
 
-extern char **environ;
 
 static int testenv_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -332,209 +330,18 @@ out:
 	return rc;
 }
 
-/* environ plus extra; a K=V in extra replaces the same K in environ. The
- * array is new, its strings are borrowed. */
-static char **testenv_build_env(const char *const *extra)
-{
-	size_t n = 0;
-	size_t m = 0;
-	size_t o = 0;
-	char **envp = NULL;
-
-	while (environ[n] != NULL)
-		n++;
-	while (extra != NULL && extra[m] != NULL)
-		m++;
-	envp = calloc(n + m + 1, sizeof(*envp));
-	if (envp == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		const char *eq = strchr(environ[i], '=');
-		size_t klen = eq != NULL ? (size_t)(eq - environ[i]) + 1 : strlen(environ[i]);
-		int replaced = 0;
-
-		for (size_t j = 0; j < m && !replaced; j++)
-			replaced = strncmp(extra[j], environ[i], klen) == 0;
-		if (!replaced)
-			envp[o++] = environ[i];
-	}
-	for (size_t j = 0; j < m; j++)
-		memcpy(&envp[o++], &extra[j], sizeof(char *));
-	envp[o] = NULL;
-	return envp;
-}
-
-struct testenv_buf {
-	char *data;
-	size_t len;
-	size_t cap;
-};
-
-/* Reads what is available from fd into b; 1 on EOF, 0 on data, -1 on error. */
-static int testenv_drain(int fd, struct testenv_buf *b)
-{
-	char chunk[65536];
-	ssize_t r = 0;
-
-	r = read(fd, chunk, sizeof(chunk));
-	if (r < 0)
-		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	if (r == 0)
-		return 1;
-	if (b->len + (size_t)r + 1 > b->cap) {
-		size_t cap = b->cap == 0 ? 65536 : b->cap;
-		char *p = NULL;
-
-		while (cap < b->len + (size_t)r + 1)
-			cap *= 2;
-		p = realloc(b->data, cap);
-		if (p == NULL)
-			return -1;
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, chunk, (size_t)r);
-	b->len += (size_t)r;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-/* In the forked child: wire stdin/out/err and exec; reports errno on errfd. */
-static void testenv_child(char **argv, char **envp, int out, int errp, int errfd)
-{
-	int null = open("/dev/null", O_RDONLY);
-	int e = 0;
-
-	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
-	    dup2(errp, STDERR_FILENO) < 0) {
-		e = errno;
-		goto fail;
-	}
-	signal(SIGPIPE, SIG_DFL);
-	execve(argv[0], argv, envp);
-	e = errno;
-fail:
-	if (write(errfd, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
 int testenv_run(const char *const *argv, const char *const *env_extra, struct testenv_run *run,
 		struct core_error *err)
 {
-	struct testenv_buf out = {0};
-	struct testenv_buf errb = {0};
-	int po[2] = {-1, -1};
-	int pe[2] = {-1, -1};
-	int px[2] = {-1, -1};
-	char **envp = NULL;
-	char **av = NULL;
-	size_t argc = 0;
-	pid_t pid = -1;
-	int st = 0;
-	int exec_errno = 0;
-	ssize_t r = 0;
-	int rc = -1;
+	struct core_exec_result res;
 
 	memset(run, 0, sizeof(*run));
-	while (argv[argc] != NULL)
-		argc++;
-	/* execve wants char *const[]; the strings are borrowed, not modified. */
-	av = calloc(argc + 1, sizeof(*av));
-	envp = testenv_build_env(env_extra);
-	if (av == NULL || envp == NULL) {
-		core_error_set(err, "out of memory building the environment for %s", argv[0]);
-		goto out;
-	}
-	memcpy(av, argv, argc * sizeof(*av));
-	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0 || pipe2(px, O_CLOEXEC) < 0) {
-		core_error_errno(err, errno, "pipe for %s", argv[0]);
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		core_error_errno(err, errno, "fork for %s", argv[0]);
-		goto out;
-	}
-	if (pid == 0)
-		testenv_child(av, envp, po[1], pe[1], px[1]);
-	close(po[1]);
-	close(pe[1]);
-	close(px[1]);
-	po[1] = pe[1] = px[1] = -1;
-
-	while (po[0] >= 0 || pe[0] >= 0) {
-		struct pollfd pfd[2] = {{.fd = po[0], .events = POLLIN},
-					{.fd = pe[0], .events = POLLIN}};
-		int n = poll(pfd, 2, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			core_error_errno(err, errno, "poll on the output of %s", argv[0]);
-			goto out;
-		}
-		for (int i = 0; i < 2; i++) {
-			int *fd = i == 0 ? &po[0] : &pe[0];
-			struct testenv_buf *b = i == 0 ? &out : &errb;
-			int d = 0;
-
-			if (*fd < 0 || pfd[i].revents == 0)
-				continue;
-			d = testenv_drain(*fd, b);
-			if (d < 0) {
-				core_error_errno(err, errno, "reading the output of %s", argv[0]);
-				goto out;
-			}
-			if (d == 1) {
-				close(*fd);
-				*fd = -1;
-			}
-		}
-	}
-	while ((r = read(px[0], &exec_errno, sizeof(exec_errno))) < 0 && errno == EINTR)
-		;
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			core_error_errno(err, errno, "waitpid %s", argv[0]);
-			goto out;
-		}
-	}
-	pid = -1;
-	if (r == (ssize_t)sizeof(exec_errno)) {
-		core_error_errno(err, exec_errno, "executing %s", argv[0]);
-		goto out;
-	}
-	run->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	run->out = out.data != NULL ? out.data : strdup("");
-	run->err = errb.data != NULL ? errb.data : strdup("");
-	out.data = NULL;
-	errb.data = NULL;
-	if (run->out == NULL || run->err == NULL) {
-		testenv_run_done(run);
-		core_error_set(err, "out of memory");
-		goto out;
-	}
-	rc = 0;
-out:
-	for (int i = 0; i < 2; i++) {
-		if (po[i] >= 0)
-			close(po[i]);
-		if (pe[i] >= 0)
-			close(pe[i]);
-		if (px[i] >= 0)
-			close(px[i]);
-	}
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	free(out.data);
-	free(errb.data);
-	free(envp);
-	free(av);
-	return rc;
+	if (core_exec_capture(argv, env_extra, 0, 0, &res, err) < 0)
+		return -1;
+	run->status = res.status;
+	run->out = res.out;
+	run->err = res.err;
+	return 0;
 }
 
 void testenv_run_done(struct testenv_run *run)
