@@ -189,7 +189,7 @@ static void test_take_verify_restore(void **state)
 	struct core_error err = {{0}};
 	struct testenv_run run = {0};
 	struct stat st;
-	char db[128], dir[4096], wrapper[4200], rec[4200], path[4200], sql[300];
+	char db[128], dir[4200], wrapper[4400], rec[4400], path[4400], sql[300];
 	char *argv_txt = NULL, *env_txt = NULL, *v = NULL, *w = NULL;
 	char port[16];
 	json_t *j = NULL;
@@ -333,7 +333,7 @@ static void test_wrong_password(void **state)
 	struct core_backup_opts o = {0};
 	struct core_backup_info info;
 	struct core_error err = {{0}};
-	char db[128], dir[4096];
+	char db[128], dir[4200];
 
 	(void)state;
 	prepare(&p, db, sizeof(db), dir, sizeof(dir));
@@ -357,7 +357,7 @@ static void test_dump_fails(void **state)
 	struct core_backup_opts o = {0};
 	struct core_backup_info info;
 	struct core_error err = {{0}};
-	char db[128], dir[4096], rec[4200], wrapper[4200];
+	char db[128], dir[4200], rec[4400], wrapper[4400];
 
 	(void)state;
 	prepare(&p, db, sizeof(db), dir, sizeof(dir));
@@ -386,7 +386,7 @@ static void test_schema_only_refused(void **state)
 	struct core_backup_opts o = {0};
 	struct core_backup_info info;
 	struct core_error err = {{0}};
-	char db[128], dir[4096], rec[4200], wrapper[4200], line[4300];
+	char db[128], dir[4200], rec[4400], wrapper[4400], line[4600];
 
 	(void)state;
 	prepare(&p, db, sizeof(db), dir, sizeof(dir));
@@ -410,7 +410,7 @@ static void test_no_space(void **state)
 	struct core_backup_opts o = {0};
 	struct core_backup_info info;
 	struct core_error err = {{0}};
-	char db[128], dir[4096], rec[4200], wrapper[4200], argv_txt[4200];
+	char db[128], dir[4200], rec[4400], wrapper[4400], argv_txt[4400];
 
 	(void)state;
 	prepare(&p, db, sizeof(db), dir, sizeof(dir));
@@ -445,7 +445,7 @@ static void test_cancel(void **state)
 	struct core_backup_info info;
 	struct progress_log log = {0};
 	struct core_error err = {{0}};
-	char db[128], dir[4096];
+	char db[128], dir[4200];
 
 	(void)state;
 	prepare(&p, db, sizeof(db), dir, sizeof(dir));
@@ -468,7 +468,7 @@ static void test_directory_rules(void **state)
 	struct core_backup_opts o = {0};
 	struct core_backup_info info;
 	struct core_error err = {{0}};
-	char db[128], dir[4096];
+	char db[128], dir[4200];
 
 	(void)state;
 	prepare(&p, db, sizeof(db), dir, sizeof(dir));
@@ -508,7 +508,7 @@ static void test_verify_detects_damage(void **state)
 	struct core_backup_info info, v, second;
 	struct core_backup_opts o = {0};
 	struct core_error err = {{0}};
-	char db[128], dir[4096], bad[4200];
+	char db[128], dir[4200], bad[4400];
 
 	(void)state;
 	prepare(&p, db, sizeof(db), dir, sizeof(dir));
