@@ -1,0 +1,675 @@
+#include "core/core_upgrade.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/core_pg.h"
+
+#define MAX_WAIVERS 32
+
+struct core_upgrade {
+	struct core_upgrade_params p;
+	struct core_journal *journal;
+	PGconn *conn; /* holds the operator lock when exclusive; reused for queries */
+	bool have_identity;
+	struct core_backup_identity identity;
+	bool have_backup;
+	struct core_backup_info backup;
+	bool have_inspection;
+	struct core_inspection insp;
+	struct core_runner_run *run;
+	enum core_upgrade_step run_step;
+	bool run_end_recorded;
+	char verification[1200];
+	/* Waivers from the journal, as strings owned here. */
+	char *waived[MAX_WAIVERS];
+	char *reasons[MAX_WAIVERS];
+	size_t n_waived;
+};
+
+const char *core_upgrade_step_name(enum core_upgrade_step step)
+{
+	switch (step) {
+	case CORE_UPGRADE_UP:
+		return "up";
+	case CORE_UPGRADE_FINISH:
+		return "finish";
+	case CORE_UPGRADE_C2E:
+		return "migrate-community-to-enterprise";
+	}
+	return "?";
+}
+
+static long long upgrade_now(const struct core_upgrade *u)
+{
+	struct timespec ts;
+
+	if (u->p.clock_ms != NULL)
+		return u->p.clock_ms();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Appends to the journal when this session writes it (exclusive). */
+static int upgrade_record(struct core_upgrade *u, const char *event, json_t *details,
+			  struct core_error *err)
+{
+	int rc = 0;
+
+	if (u->p.exclusive)
+		rc = core_journal_append(u->journal, event, details, err);
+	json_decref(details);
+	return rc;
+}
+
+static void upgrade_add_waiver(struct core_upgrade *u, const char *id, const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < u->n_waived; i++) {
+		if (strcmp(u->waived[i], id) == 0) {
+			char *r = strdup(reason);
+
+			if (r != NULL) {
+				free(u->reasons[i]);
+				u->reasons[i] = r;
+			}
+			return;
+		}
+	}
+	if (u->n_waived == MAX_WAIVERS)
+		return;
+	u->waived[u->n_waived] = strdup(id);
+	u->reasons[u->n_waived] = strdup(reason);
+	if (u->waived[u->n_waived] == NULL || u->reasons[u->n_waived] == NULL) {
+		free(u->waived[u->n_waived]);
+		free(u->reasons[u->n_waived]);
+		return;
+	}
+	u->n_waived++;
+}
+
+/* What the journal remembers: the last backup and the waivers. */
+static void upgrade_replay(struct core_upgrade *u)
+{
+	struct core_error ignored = { { 0 } };
+	const json_t *ev = core_journal_last(u->journal, "backup");
+	size_t i;
+
+	if (ev != NULL &&
+	    core_backup_info_from_json(json_object_get(ev, "details"), &u->backup, &ignored) == 0)
+		u->have_backup = true;
+	for (i = 0; i < core_journal_count(u->journal); i++) {
+		const json_t *e = core_journal_event(u->journal, i);
+		const json_t *d = json_object_get(e, "details");
+
+		if (strcmp(json_string_value(json_object_get(e, "event")), "waiver") == 0 &&
+		    json_is_string(json_object_get(d, "check")) &&
+		    json_is_string(json_object_get(d, "reason")))
+			upgrade_add_waiver(u, json_string_value(json_object_get(d, "check")),
+					   json_string_value(json_object_get(d, "reason")));
+	}
+}
+
+/* Is the end of run id already in the journal? */
+static bool upgrade_end_recorded(const struct core_upgrade *u, const char *id)
+{
+	const json_t *e = core_journal_last(u->journal, "run-end");
+	const char *rid = json_string_value(json_object_get(json_object_get(e, "details"), "id"));
+
+	return rid != NULL && strcmp(rid, id) == 0;
+}
+
+int core_upgrade_open(const struct core_upgrade_params *p, struct core_upgrade **out,
+		      struct core_oplock_holder *holder, struct core_error *err)
+{
+	struct core_upgrade *u = calloc(1, sizeof(*u));
+	int rc = -1;
+	int taken;
+
+	*out = NULL;
+	if (u == NULL)
+		return core_error_set(err, "out of memory");
+	u->p = *p;
+	if (p->exclusive) {
+		if (core_pg_connect(&p->inspect.pg, &u->conn, err) < 0)
+			goto out;
+		taken = core_oplock_try(u->conn, holder, err);
+		if (taken < 0)
+			goto out;
+		if (taken == 0) {
+			char who[512];
+
+			core_oplock_describe(holder, who, sizeof(who));
+			core_error_set(err, "another operator is upgrading this database: the "
+					    "wizard's lock is %s; 'kong-upgrade-wizard status' shows "
+					    "where it stands",
+				       who);
+			rc = -2;
+			goto out;
+		}
+		if (core_journal_open(p->state_dir, &p->op, p->clock_ms, &u->journal, err) < 0)
+			goto out;
+	} else if (core_journal_open_readonly(p->state_dir, &u->journal, err) < 0) {
+		goto out;
+	}
+	upgrade_replay(u);
+	if (core_runner_find(p->state_dir, &u->run, err) < 0)
+		goto out;
+	if (u->run != NULL) {
+		const json_t *start = core_journal_last(u->journal, "run-start");
+		const char *step = json_string_value(
+			json_object_get(json_object_get(start, "details"), "step"));
+
+		u->run_step = step != NULL && strcmp(step, "finish") == 0 ? CORE_UPGRADE_FINISH
+			      : step != NULL && strcmp(step, "up") == 0   ? CORE_UPGRADE_UP
+									  : CORE_UPGRADE_C2E;
+		/* A run that ended while nobody watched is recorded by the next poll. */
+		u->run_end_recorded = core_runner_info(u->run)->state != CORE_RUNNER_RUNNING &&
+				      upgrade_end_recorded(u, core_runner_info(u->run)->id);
+	}
+	*out = u;
+	u = NULL;
+	rc = 0;
+out:
+	core_upgrade_close(u);
+	return rc;
+}
+
+void core_upgrade_close(struct core_upgrade *u)
+{
+	size_t i;
+
+	if (u == NULL)
+		return;
+	if (u->have_inspection)
+		core_inspect_done(&u->insp);
+	core_runner_free(u->run);
+	core_journal_close(u->journal);
+	PQfinish(u->conn);
+	for (i = 0; i < u->n_waived; i++) {
+		free(u->waived[i]);
+		free(u->reasons[i]);
+	}
+	free(u);
+}
+
+struct core_journal *core_upgrade_journal(const struct core_upgrade *u)
+{
+	return u->journal;
+}
+
+const struct core_inspection *core_upgrade_inspection(const struct core_upgrade *u)
+{
+	return u->have_inspection ? &u->insp : NULL;
+}
+
+const struct core_backup_info *core_upgrade_last_backup(const struct core_upgrade *u, bool *fresh,
+							char *why, size_t size)
+{
+	char buf[256];
+
+	if (!u->have_backup) {
+		*fresh = false;
+		snprintf(why, size, "no backup recorded yet");
+		return NULL;
+	}
+	*fresh = u->have_identity &&
+		 core_backup_fresh(&u->backup, &u->identity, u->p.backup_max_age_ms,
+				   upgrade_now(u), buf, sizeof(buf));
+	if (!u->have_identity)
+		snprintf(buf, sizeof(buf), "the datastore's identity could not be read");
+	snprintf(why, size, "%s: %s", u->backup.path, buf);
+	return &u->backup;
+}
+
+/* Reads the datastore's identity once (for backup freshness). */
+static void upgrade_identify(struct core_upgrade *u)
+{
+	struct core_error ignored = { { 0 } };
+	PGconn *conn = u->conn;
+
+	if (u->have_identity)
+		return;
+	if (conn == NULL && core_pg_connect(&u->p.inspect.pg, &conn, &ignored) < 0)
+		return;
+	u->have_identity = core_backup_identify(conn, &u->p.inspect.pg, &u->identity,
+						&ignored) == 0;
+	if (conn != u->conn)
+		PQfinish(conn);
+}
+
+static json_t *upgrade_results_json(const struct core_inspection *in)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr != NULL && i < in->n_results; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "id", in->results[i].id,
+						     "status",
+						     core_check_status_name(in->results[i].status),
+						     "message", in->results[i].message));
+	return arr;
+}
+
+int core_upgrade_inspect(struct core_upgrade *u, struct core_error *err)
+{
+	struct core_inspect_params p = u->p.inspect;
+	const char *waived[MAX_WAIVERS + 64];
+	const char *reasons[MAX_WAIVERS + 64];
+	char why[512];
+	size_t n = 0, i;
+	bool fresh;
+
+	upgrade_identify(u);
+	core_upgrade_last_backup(u, &fresh, why, sizeof(why));
+	p.backup_fresh = fresh;
+	p.backup_why = why;
+	for (i = 0; i < u->p.inspect.n_waived && n < MAX_WAIVERS + 64; i++) {
+		waived[n] = u->p.inspect.waived[i];
+		reasons[n++] = u->p.inspect.reasons != NULL ? u->p.inspect.reasons[i] : NULL;
+	}
+	for (i = 0; i < u->n_waived && n < MAX_WAIVERS + 64; i++) {
+		waived[n] = u->waived[i];
+		reasons[n++] = u->reasons[i];
+	}
+	p.waived = waived;
+	p.reasons = reasons;
+	p.n_waived = n;
+	if (u->have_inspection)
+		core_inspect_done(&u->insp);
+	u->have_inspection = false;
+	if (core_inspect_run(&p, &u->insp, err) < 0)
+		return -1;
+	u->have_inspection = true;
+	return upgrade_record(u, "check",
+			      json_pack("{s:s?, s:s, s:b, s:o}", "path",
+					core_path_name(u->insp.plan.path), "phase",
+					core_phase_name(u->insp.plan.phase), "ready", u->insp.ready,
+					"results", upgrade_results_json(&u->insp)),
+			      err);
+}
+
+int core_upgrade_waive(struct core_upgrade *u, const char *check_id, const char *reason,
+		       struct core_error *err)
+{
+	size_t i;
+
+	if (!core_checks_known(check_id))
+		return core_error_set(err, "'%s' is not a check id", check_id);
+	for (i = 0; u->have_inspection && i < u->insp.n_results; i++)
+		if (strcmp(u->insp.results[i].id, check_id) == 0 &&
+		    u->insp.results[i].severity == CORE_CHECK_FATAL)
+			return core_error_set(err, "'%s' cannot be waived: %s", check_id,
+					      u->insp.results[i].message);
+	if (reason == NULL || strlen(reason) < 3)
+		return core_error_set(err, "a waiver needs a reason (a few words, typed)");
+	if (upgrade_record(u, "waiver", json_pack("{s:s, s:s}", "check", check_id, "reason", reason),
+			   err) < 0)
+		return -1;
+	upgrade_add_waiver(u, check_id, reason);
+	return 0;
+}
+
+int core_upgrade_backup(struct core_upgrade *u,
+			int (*progress)(void *ctx, long long written, long long estimate),
+			void *ctx, struct core_backup_info *out, struct core_error *err)
+{
+	struct core_backup_opts o = { 0 };
+	json_t *info;
+
+	o.pg = &u->p.inspect.pg;
+	o.dir = u->p.backup_dir;
+	o.pg_dump = u->p.pg_dump;
+	o.pg_restore = u->p.pg_restore;
+	o.now_ms = u->p.clock_ms != NULL ? u->p.clock_ms() : 0;
+	o.progress = progress;
+	o.ctx = ctx;
+	if (upgrade_record(u, "backup-start", json_pack("{s:s}", "dir", u->p.backup_dir), err) < 0)
+		return -1;
+	if (core_backup_take(&o, out, err) < 0) {
+		struct core_error ignored = { { 0 } };
+
+		upgrade_record(u, "backup-failed", json_pack("{s:s}", "error", err->msg), &ignored);
+		return -1;
+	}
+	info = core_backup_info_json(out);
+	if (info == NULL)
+		return core_error_set(err, "out of memory recording the backup");
+	if (upgrade_record(u, "backup", info, err) < 0)
+		return -1;
+	u->backup = *out;
+	u->have_backup = true;
+	return 0;
+}
+
+/* Index of the last event named name, or -1. */
+static long upgrade_last_index(const struct core_upgrade *u, const char *name, const char *step)
+{
+	size_t n = core_journal_count(u->journal);
+
+	while (n-- > 0) {
+		const json_t *e = core_journal_event(u->journal, n);
+		const char *s = json_string_value(json_object_get(json_object_get(e, "details"),
+								 "step"));
+
+		if (strcmp(json_string_value(json_object_get(e, "event")), name) == 0 &&
+		    (step == NULL || (s != NULL && strcmp(s, step) == 0)))
+			return (long)n;
+	}
+	return -1;
+}
+
+bool core_upgrade_traffic_confirmed(const struct core_upgrade *u)
+{
+	return upgrade_last_index(u, "traffic-confirmed", NULL) >
+	       upgrade_last_index(u, "run-start", "up");
+}
+
+int core_upgrade_confirm_traffic(struct core_upgrade *u, const char *override,
+				 struct core_error *err)
+{
+	return upgrade_record(u, "traffic-confirmed",
+			      json_pack("{s:s, s:s?}", "statement",
+					"all traffic is on the new cluster and old nodes are "
+					"decommissioned",
+					"override", override),
+			      err);
+}
+
+static void upgrade_why(char *why, size_t size, const char *text)
+{
+	size_t len = strlen(why);
+
+	snprintf(why + len, size - len, "%s%s", len > 0 ? "; " : "", text);
+}
+
+void core_upgrade_blockers(const struct core_upgrade *u, enum core_upgrade_step step,
+			   const char *confirm, const char *no_backup_reason, char *why,
+			   size_t size)
+{
+	const struct core_inspection *in = u->have_inspection ? &u->insp : NULL;
+	bool irreversible = step != CORE_UPGRADE_UP;
+	char buf[600];
+	bool fresh;
+
+	why[0] = '\0';
+	if (!u->p.exclusive)
+		upgrade_why(why, size, "this session is read-only");
+	if (u->run != NULL && core_runner_info(u->run)->state == CORE_RUNNER_RUNNING) {
+		snprintf(buf, sizeof(buf), "a run is in progress (%s)", core_runner_info(u->run)->id);
+		upgrade_why(why, size, buf);
+	}
+	if (in == NULL || !in->db_ok) {
+		upgrade_why(why, size, "the datastore has not been read");
+		return;
+	}
+	if (in->plan.refusal[0] != '\0') {
+		upgrade_why(why, size, in->plan.refusal);
+		return;
+	}
+	if (!in->ready)
+		upgrade_why(why, size, "prerequisite checks fail");
+	switch (step) {
+	case CORE_UPGRADE_UP:
+		if (in->plan.phase != CORE_PHASE_NOT_STARTED)
+			upgrade_why(why, size, "'up' already ran (the datastore has its migrations)");
+		break;
+	case CORE_UPGRADE_FINISH:
+		if (in->plan.phase != CORE_PHASE_UP_DONE)
+			upgrade_why(why, size, "'finish' needs the pending migrations of 'up'");
+		if (!core_upgrade_traffic_confirmed(u))
+			upgrade_why(why, size, "the traffic shift is not confirmed");
+		break;
+	case CORE_UPGRADE_C2E:
+		if (in->plan.path != CORE_PATH_CE_TO_EE13 || in->plan.phase != CORE_PHASE_FINISHED)
+			upgrade_why(why, size, "migrate-community-to-enterprise comes after 'finish' "
+					       "on the community path");
+		break;
+	}
+	if (!irreversible)
+		return;
+	if (confirm == NULL || strcmp(confirm, in->db.database) != 0) {
+		snprintf(buf, sizeof(buf), "type the database name '%s' to confirm",
+			 in->db.database);
+		upgrade_why(why, size, buf);
+	}
+	core_upgrade_last_backup(u, &fresh, buf, sizeof(buf));
+	if (!fresh && (no_backup_reason == NULL || strlen(no_backup_reason) < 3)) {
+		char text[700];
+
+		snprintf(text, sizeof(text), "no fresh verified backup (%s)", buf);
+		upgrade_why(why, size, text);
+	}
+}
+
+/* The number of migrations a step will run, for the N-of-M gauge. */
+static size_t upgrade_expected(const struct core_upgrade *u, enum core_upgrade_step step)
+{
+	const struct core_kong_table *t = NULL;
+	size_t i, n = 0;
+
+	if (!u->have_inspection || !u->insp.list_ok)
+		return 0;
+	if (step == CORE_UPGRADE_UP)
+		t = &u->insp.list.fresh;
+	else if (step == CORE_UPGRADE_FINISH)
+		t = &u->insp.list.pending;
+	for (i = 0; t != NULL && i < t->n; i++)
+		n += t->subs[i].n;
+	return n;
+}
+
+int core_upgrade_start(struct core_upgrade *u, enum core_upgrade_step step, const char *confirm,
+		       const char *no_backup_reason, bool force, const char *force_reason,
+		       struct core_error *err)
+{
+	const char *argv[10];
+	const char *kong_conf = u->p.inspect.kong_conf;
+	char why[2048];
+	json_t *args;
+	size_t n = 0, i;
+	bool fresh;
+
+	core_upgrade_blockers(u, step, confirm, no_backup_reason, why, sizeof(why));
+	if (why[0] != '\0')
+		return core_error_set(err, "cannot start '%s': %s", core_upgrade_step_name(step), why);
+	if (force && (step != CORE_UPGRADE_C2E || force_reason == NULL || strlen(force_reason) < 3))
+		return core_error_set(err, "--force is for migrate-community-to-enterprise only, "
+					   "with a typed reason");
+	argv[n++] = u->p.inspect.kong_binary;
+	argv[n++] = "migrations";
+	argv[n++] = core_upgrade_step_name(step);
+	if (step == CORE_UPGRADE_C2E)
+		argv[n++] = "-y"; /* the wizard asked; Kong's own prompt needs a tty (§1.9) */
+	if (force)
+		argv[n++] = "-f";
+	if (kong_conf != NULL) {
+		argv[n++] = "-c";
+		argv[n++] = kong_conf;
+	}
+	argv[n] = NULL;
+
+	if (step != CORE_UPGRADE_UP) {
+		core_upgrade_last_backup(u, &fresh, why, sizeof(why));
+		if (upgrade_record(u, "confirm",
+				   json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "step",
+					     core_upgrade_step_name(step), "database",
+					     u->insp.db.database, "backup",
+					     fresh ? u->backup.path : NULL, "without_backup",
+					     fresh ? NULL : no_backup_reason, "force_reason",
+					     force ? force_reason : NULL),
+				   err) < 0)
+			return -1;
+	}
+	args = json_array();
+	for (i = 0; args != NULL && i < n; i++)
+		json_array_append_new(args, json_string(argv[i]));
+	if (upgrade_record(u, "run-start",
+			   json_pack("{s:s, s:o, s:i}", "step", core_upgrade_step_name(step),
+				     "command", args, "expected", (int)upgrade_expected(u, step)),
+			   err) < 0)
+		return -1;
+	/* For finish and migrate-community-to-enterprise this is the point of no
+	 * return: once the run starts, the old Kong version can no longer use the
+	 * datastore (runbook step 5), and only the backup takes it back. */
+	core_runner_free(u->run);
+	u->run = NULL;
+	if (core_runner_start(u->p.state_dir, argv, NULL, &u->run, err) < 0) {
+		struct core_error ignored = { { 0 } };
+
+		upgrade_record(u, "run-end",
+			       json_pack("{s:s, s:s}", "step", core_upgrade_step_name(step), "error",
+					 err->msg),
+			       &ignored);
+		return -1;
+	}
+	u->run_step = step;
+	u->run_end_recorded = false;
+	u->verification[0] = '\0';
+	return 0;
+}
+
+const struct core_runner_info *core_upgrade_run(const struct core_upgrade *u)
+{
+	return u->run != NULL ? core_runner_info(u->run) : NULL;
+}
+
+const char *core_upgrade_verification(const struct core_upgrade *u)
+{
+	return u->verification;
+}
+
+/* After a run: read the datastore again and check the run against it. */
+static void upgrade_verify(struct core_upgrade *u, const struct core_runner_progress *p)
+{
+	struct core_error e = { { 0 } };
+	const struct core_inspection *in;
+
+	u->verification[0] = '\0';
+	if (core_upgrade_inspect(u, &e) < 0 || !u->insp.db_ok) {
+		snprintf(u->verification, sizeof(u->verification), "the datastore could not be read "
+			 "after the run: %s", e.msg[0] != '\0' ? e.msg : u->insp.db_error);
+		return;
+	}
+	in = &u->insp;
+	if (core_runner_check_schema(u->run, in->db.rows, in->db.n_rows, &e) < 0) {
+		snprintf(u->verification, sizeof(u->verification), "%s", e.msg);
+		return;
+	}
+	if (p->exit_code != 0)
+		return;
+	if (u->run_step == CORE_UPGRADE_UP && in->plan.phase != CORE_PHASE_UP_DONE)
+		snprintf(u->verification, sizeof(u->verification),
+			 "after 'up' the datastore is in phase '%s', not 'up-done'",
+			 core_phase_name(in->plan.phase));
+	else if (u->run_step == CORE_UPGRADE_FINISH && in->detection.kind != CORE_DETECT_RELEASE)
+		snprintf(u->verification, sizeof(u->verification),
+			 "after 'finish' pending migrations remain");
+}
+
+int core_upgrade_poll(struct core_upgrade *u, struct core_runner_progress *progress,
+		      void (*on_line)(void *ctx, const char *line), void *ctx, bool *ended,
+		      struct core_error *err)
+{
+	const struct core_runner_info *info;
+
+	*ended = false;
+	if (u->run == NULL)
+		return 0;
+	if (core_runner_poll(u->run, progress, on_line, ctx, err) < 0)
+		return -1;
+	if (progress->state == CORE_RUNNER_RUNNING)
+		return 0;
+	*ended = true;
+	if (u->run_end_recorded)
+		return 0;
+	u->run_end_recorded = true;
+	upgrade_verify(u, progress);
+	info = core_runner_info(u->run);
+	return upgrade_record(u, "run-end",
+			      json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:s}", "step",
+					core_upgrade_step_name(u->run_step), "id", info->id, "state",
+					core_runner_state_name(progress->state), "exit_code",
+					progress->exit_code, "signal", progress->signal, "error",
+					progress->error, "log", info->log, "verification",
+					u->verification),
+			      err);
+}
+
+int core_upgrade_entity_counts(struct core_upgrade *u, struct core_entity_count *out, size_t max,
+			       size_t *n, struct core_error *err)
+{
+	static const char *const tables[] = {
+		"services", "routes", "consumers", "plugins", "upstreams", "targets",
+		"certificates", "snis", "acls", "basicauth_credentials", "hmacauth_credentials",
+		"jwt_secrets", "keyauth_credentials", "oauth2_credentials",
+	};
+	PGconn *conn = u->conn;
+	PGresult *res = NULL;
+	const char *params[1];
+	bool has_we;
+	size_t i;
+	int rc = -1;
+
+	*n = 0;
+	if (conn == NULL && core_pg_connect(&u->p.inspect.pg, &conn, err) < 0)
+		return -1;
+	res = PQexec(conn, "SELECT to_regclass('workspace_entities') IS NOT NULL");
+	if (core_pg_check(conn, res, "counting entities", err) < 0)
+		goto out;
+	has_we = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	res = NULL;
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]) && *n < max; i++) {
+		char sql[512];
+		char *id = PQescapeIdentifier(conn, tables[i], strlen(tables[i]));
+
+		if (id == NULL) {
+			core_error_set(err, "out of memory");
+			goto out;
+		}
+		params[0] = tables[i];
+		/* Only tables present in the current schema (Kong's, §2.2). */
+		snprintf(sql, sizeof(sql),
+			 "SELECT (SELECT count(*) FROM %s), %s FROM information_schema.tables "
+			 "WHERE table_schema = current_schema() AND table_name = $1",
+			 id,
+			 has_we ? "(SELECT count(DISTINCT entity_id) FROM workspace_entities "
+				  "WHERE workspace_name = 'default' AND entity_type = $1)"
+				: "-1");
+		PQfreemem(id);
+		res = PQexecParams(conn, "SELECT 1 FROM information_schema.tables WHERE table_schema "
+					 "= current_schema() AND table_name = $1",
+				   1, NULL, params, NULL, NULL, 0);
+		if (core_pg_check(conn, res, "counting entities", err) < 0) {
+			res = NULL;
+			goto out;
+		}
+		if (PQntuples(res) == 0) {
+			PQclear(res);
+			res = NULL;
+			continue;
+		}
+		PQclear(res);
+		res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+		if (core_pg_check(conn, res, "counting entities", err) < 0) {
+			res = NULL;
+			goto out;
+		}
+		snprintf(out[*n].table, sizeof(out[*n].table), "%s", tables[i]);
+		out[*n].rows = atoll(PQgetvalue(res, 0, 0));
+		out[*n].in_default = atoll(PQgetvalue(res, 0, 1));
+		(*n)++;
+		PQclear(res);
+		res = NULL;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	if (conn != u->conn)
+		PQfinish(conn);
+	return rc;
+}
