@@ -2,24 +2,27 @@
  * config and kong.conf once (with the environment), turns them into the
  * plain parameters core takes, runs one command, prints its result.
  *
- * Commands so far: check, status, demo; the interactive wizard and the
- * state-changing headless commands of SPEC §3 arrive with their issues. */
+ * Commands: check, status, backup, up, finish, migrate-community-to-enterprise
+ * (SPEC §3) and demo; the interactive wizard arrives with its issue. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config/config_kongconf.h"
 #include "config/config_wizard.h"
 #include "core/core_error.h"
 #include "core/core_inspect.h"
+#include "core/core_upgrade.h"
 #include "core/core_sandbox.h"
 #include "tests/support/fixtures.h"
 #include "tui/tui.h"
@@ -52,6 +55,11 @@ struct world {
 	const char *kong_binary;
 	const char *kong_conf;	/* passed to kong as -c; NULL = its own lookup */
 	char user[64];
+	char tty[64];
+	char ssh[128];
+	char app[256];		/* application_name: who is connected */
+	const char *waived[64]; /* check ids waived by config and --waive */
+	size_t n_waived;
 	char where[8][512];	/* storage for struct core_setting.where */
 	size_t n_where;
 };
@@ -69,7 +77,16 @@ static void usage(FILE *out)
 		"  check [--json] [--waive ID[,ID...]]\n"
 		"                run the prerequisite checks; exit 0 ready, 1 blocked, 2 could not run\n"
 		"  status [--json]\n"
-		"                what the datastore holds and where the upgrade stands\n"
+		"                what the datastore holds, where the upgrade stands, the journal\n"
+		"                and the run in progress or last finished\n"
+		"  backup        take a verified pg_dump -Fc backup of the Kong database\n"
+		"  up            run 'kong migrations up' (non-destructive; old nodes keep working)\n"
+		"  finish --confirm DBNAME [--without-backup REASON]\n"
+		"                run 'kong migrations finish' (IRREVERSIBLE: old nodes can no\n"
+		"                longer start against the datastore); DBNAME must be typed exactly\n"
+		"  migrate-community-to-enterprise --confirm DBNAME [--without-backup REASON]\n"
+		"                [--force REASON]\n"
+		"                Kong -> Kong Enterprise only, after finish (IRREVERSIBLE)\n"
 		"  demo          a private PostgreSQL sandbox with a Kong Enterprise 0.36 datastore\n"
 		"                and the Kong stand-in; shows what the wizard sees; removed on exit\n"
 		"\n"
@@ -169,60 +186,85 @@ static size_t split_ids(char *s, const char **ids, size_t max, size_t n)
 	return n;
 }
 
-static int inspect(struct world *w, char *waive_arg, struct core_inspection *out,
-		   struct core_error *err)
+/* Opens an upgrade session on the datastore of kong.conf and inspects it.
+ * exclusive: take the operator lock and write the journal (state-changing
+ * commands); otherwise read-only (check, status). Returns 0, -1 with err, or
+ * -2 when another operator holds the lock (err names them). */
+static int session_open(struct world *w, const struct options *o, char *waive_arg, bool exclusive,
+			struct core_upgrade **u, struct core_error *err)
 {
-	struct core_inspect_params p;
-	const char *waived[64];
+	struct core_upgrade_params p;
+	struct core_oplock_holder holder;
 	const char *pg_timeout = config_kongconf_get(w->kc, "pg_timeout");
 	const char *port = config_kongconf_get(w->kc, "pg_port");
-	char app[128];
-	size_t n = 0;
+	const char *ssh = getenv("SSH_CLIENT");
+	const char *tty = ttyname(STDIN_FILENO);
 	size_t i;
+	int rc;
 
-	for (i = 0; i < w->cw->n_waive && n < 64; i++)
-		waived[n++] = w->cw->waive[i];
+	*u = NULL;
+	for (i = 0; i < w->cw->n_waive && w->n_waived < 64; i++)
+		w->waived[w->n_waived++] = w->cw->waive[i];
 	if (waive_arg != NULL)
-		n = split_ids(waive_arg, waived, 64, n);
-	for (i = 0; i < n; i++)
-		if (!core_checks_known(waived[i]))
+		w->n_waived = split_ids(waive_arg, w->waived, 64, w->n_waived);
+	for (i = 0; i < w->n_waived; i++)
+		if (!core_checks_known(w->waived[i]))
 			return core_error_set(err, "--waive: '%s' is not a check id (see check --json)",
-					      waived[i]);
+					      w->waived[i]);
 
 	memset(&p, 0, sizeof(p));
-	snprintf(app, sizeof(app), "kong-upgrade-wizard (%s)", w->user);
-	p.pg.host = config_kongconf_get(w->kc, "pg_host");
-	p.pg.port = port != NULL ? atoi(port) : 5432;
-	p.pg.user = config_kongconf_get(w->kc, "pg_user");
-	p.pg.password = config_kongconf_get(w->kc, "pg_password");
-	p.pg.dbname = config_kongconf_get(w->kc, "pg_database");
-	p.pg.schema = config_kongconf_get(w->kc, "pg_schema");
-	p.pg.ssl = config_kongconf_get_bool(w->kc, "pg_ssl");
-	p.pg.ssl_verify = config_kongconf_get_bool(w->kc, "pg_ssl_verify");
-	p.pg.ssl_root_cert = config_kongconf_get(w->kc, "lua_ssl_trusted_certificate");
+	snprintf(w->tty, sizeof(w->tty), "%s", tty != NULL ? tty : "no tty");
+	snprintf(w->ssh, sizeof(w->ssh), "%s", ssh != NULL ? ssh : "");
+	/* The operator, for the other wizard's "held by" message (pg_stat_activity). */
+	snprintf(w->app, sizeof(w->app), "kong-upgrade-wizard (%s on %s%s%.*s)", w->user, w->tty,
+		 w->ssh[0] != '\0' ? " from " : "", (int)strcspn(w->ssh, " "), w->ssh);
+	p.inspect.pg.host = config_kongconf_get(w->kc, "pg_host");
+	p.inspect.pg.port = port != NULL ? atoi(port) : 5432;
+	p.inspect.pg.user = config_kongconf_get(w->kc, "pg_user");
+	p.inspect.pg.password = config_kongconf_get(w->kc, "pg_password");
+	p.inspect.pg.dbname = config_kongconf_get(w->kc, "pg_database");
+	p.inspect.pg.schema = config_kongconf_get(w->kc, "pg_schema");
+	p.inspect.pg.ssl = config_kongconf_get_bool(w->kc, "pg_ssl");
+	p.inspect.pg.ssl_verify = config_kongconf_get_bool(w->kc, "pg_ssl_verify");
+	p.inspect.pg.ssl_root_cert = config_kongconf_get(w->kc, "lua_ssl_trusted_certificate");
 	/* pg_timeout is in milliseconds (reference §6). */
-	p.pg.connect_timeout_s = pg_timeout != NULL ? (atoi(pg_timeout) + 999) / 1000 : 5;
-	p.pg.application_name = app;
-	if (p.pg.host == NULL || p.pg.user == NULL || p.pg.dbname == NULL)
+	p.inspect.pg.connect_timeout_s = pg_timeout != NULL ? (atoi(pg_timeout) + 999) / 1000 : 5;
+	p.inspect.pg.application_name = w->app;
+	if (p.inspect.pg.host == NULL || p.inspect.pg.user == NULL || p.inspect.pg.dbname == NULL)
 		return core_error_set(err, "kong.conf: pg_host, pg_user and pg_database must be set");
-	p.kong_binary = w->kong_binary;
-	p.kong_conf = w->kong_conf;
-	p.database = world_setting(w, "database");
-	p.plugins = world_setting(w, "plugins");
-	p.portal = world_setting(w, "portal");
-	p.portal_is_legacy = world_setting(w, "portal_is_legacy");
-	p.session.admin_gui_auth = config_kongconf_get(w->kc, "admin_gui_auth");
-	p.session.enforce_rbac = config_kongconf_get(w->kc, "enforce_rbac");
-	p.session.admin_gui_session_conf = config_kongconf_get(w->kc, "admin_gui_session_conf");
-	p.session.admin_gui_url = config_kongconf_get(w->kc, "admin_gui_url");
-	p.session.admin_api_uri = config_kongconf_get(w->kc, "admin_api_uri");
+	p.inspect.kong_binary = w->kong_binary;
+	p.inspect.kong_conf = w->kong_conf;
+	p.inspect.database = world_setting(w, "database");
+	p.inspect.plugins = world_setting(w, "plugins");
+	p.inspect.portal = world_setting(w, "portal");
+	p.inspect.portal_is_legacy = world_setting(w, "portal_is_legacy");
+	p.inspect.session.admin_gui_auth = config_kongconf_get(w->kc, "admin_gui_auth");
+	p.inspect.session.enforce_rbac = config_kongconf_get(w->kc, "enforce_rbac");
+	p.inspect.session.admin_gui_session_conf = config_kongconf_get(w->kc, "admin_gui_session_conf");
+	p.inspect.session.admin_gui_url = config_kongconf_get(w->kc, "admin_gui_url");
+	p.inspect.session.admin_api_uri = config_kongconf_get(w->kc, "admin_api_uri");
+	p.inspect.backup_dir = w->cw->backup_dir;
+	p.inspect.backup_free_bytes = free_bytes(w->cw->backup_dir);
+	p.inspect.waived = w->waived;
+	p.inspect.n_waived = w->n_waived;
+	p.state_dir = o->state_dir != NULL ? o->state_dir : w->cw->state_dir;
 	p.backup_dir = w->cw->backup_dir;
-	p.backup_free_bytes = free_bytes(w->cw->backup_dir);
-	p.backup_fresh = false;
-	p.backup_why = "no backup recorded yet";
-	p.waived = waived;
-	p.n_waived = n;
-	return core_inspect_run(&p, out, err);
+	p.backup_max_age_ms = w->cw->backup_max_age_ms;
+	p.pg_dump = w->cw->pg_dump;
+	p.pg_restore = w->cw->pg_restore;
+	p.op.user = w->user;
+	p.op.tty = w->tty;
+	p.op.ssh_client = w->ssh;
+	p.exclusive = exclusive;
+	rc = core_upgrade_open(&p, u, &holder, err);
+	if (rc < 0)
+		return rc;
+	if (core_upgrade_inspect(*u, err) < 0) {
+		core_upgrade_close(*u);
+		*u = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static const char *status_word(enum core_check_status s)
@@ -291,12 +333,13 @@ static int cmd_check(const struct options *o, int argc, char **argv)
 		{ "waive", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct core_inspection in;
+	const struct core_inspection *in;
+	struct core_upgrade *u = NULL;
 	struct core_error err = { { 0 } };
-	struct world w;
+	struct world w = { 0 };
 	char *waive = NULL;
 	int json = 0;
-	int c, rc = EXIT_CANNOT_RUN;
+	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -307,25 +350,56 @@ static int cmd_check(const struct options *o, int argc, char **argv)
 		else
 			return EXIT_CANNOT_RUN;
 	}
-	if (world_load(o, &w, &err) < 0 || inspect(&w, waive, &in, &err) < 0) {
+	if (world_load(o, &w, &err) < 0 || session_open(&w, o, waive, false, &u, &err) < 0) {
 		fprintf(stderr, "kong-upgrade-wizard: check: %s\n", err.msg);
 		world_done(&w);
 		return EXIT_CANNOT_RUN;
 	}
+	in = core_upgrade_inspection(u);
 	if (json) {
-		if (print_json(core_inspect_json(&in)) < 0)
+		if (print_json(core_inspect_json(in)) < 0)
 			fprintf(stderr, "kong-upgrade-wizard: check: out of memory\n");
 	} else {
-		print_plan(&in);
-		print_checks(&in);
+		print_plan(in);
+		print_checks(in);
 	}
-	if (!in.db_ok)
+	if (!in->db_ok)
 		rc = EXIT_CANNOT_RUN;
 	else
-		rc = in.ready ? EXIT_READY : EXIT_BLOCKED;
-	core_inspect_done(&in);
+		rc = in->ready ? EXIT_READY : EXIT_BLOCKED;
+	core_upgrade_close(u);
 	world_done(&w);
 	return rc;
+}
+
+static json_t *run_json(const struct core_runner_info *r)
+{
+	if (r == NULL)
+		return json_null();
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:i, s:s}", "id", r->id, "command",
+			 r->command, "state", core_runner_state_name(r->state), "pid",
+			 (int)r->child_pid, "started", r->started, "ended", r->ended, "exit_code",
+			 r->exit_code, "signal", r->signal, "log", r->log);
+}
+
+static void print_run(const struct core_runner_info *r)
+{
+	if (r == NULL) {
+		printf("Runs:      none yet\n");
+		return;
+	}
+	printf("Last run:  %s (%s), started %s", r->command, core_runner_state_name(r->state),
+	       r->started);
+	if (r->state == CORE_RUNNER_RUNNING)
+		printf(", pid %d\n", (int)r->child_pid);
+	else if (r->state == CORE_RUNNER_FINISHED && r->signal != 0)
+		printf(", killed by signal %d at %s\n", r->signal, r->ended);
+	else if (r->state == CORE_RUNNER_FINISHED)
+		printf(", exit code %d at %s\n", r->exit_code, r->ended);
+	else
+		printf(": its supervisor is gone and the outcome is unknown; the datastore above is "
+		       "the authority\n");
+	printf("           log: %s\n", r->log);
 }
 
 static int cmd_status(const struct options *o, int argc, char **argv)
@@ -334,10 +408,15 @@ static int cmd_status(const struct options *o, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct core_inspection in;
+	const struct core_inspection *in;
+	struct core_oplock_holder holder = { 0 };
+	struct core_upgrade *u = NULL;
+	struct core_journal *j;
 	struct core_error err = { { 0 } };
-	struct world w;
+	struct world w = { 0 };
+	char who[512] = "";
 	int json = 0;
+	size_t i;
 	int c, rc;
 
 	optind = 1;
@@ -346,40 +425,314 @@ static int cmd_status(const struct options *o, int argc, char **argv)
 			return EXIT_CANNOT_RUN;
 		json = 1;
 	}
-	if (world_load(o, &w, &err) < 0 || inspect(&w, NULL, &in, &err) < 0) {
+	if (world_load(o, &w, &err) < 0 || session_open(&w, o, NULL, false, &u, &err) < 0) {
 		fprintf(stderr, "kong-upgrade-wizard: status: %s\n", err.msg);
 		world_done(&w);
 		return EXIT_CANNOT_RUN;
 	}
+	in = core_upgrade_inspection(u);
+	j = core_upgrade_journal(u);
+	if (in->db_ok && core_upgrade_lock_holder(u, &holder, &err) == 0 && holder.found)
+		core_oplock_describe(&holder, who, sizeof(who));
 	if (json) {
-		json_t *j = core_inspect_json(&in);
+		json_t *root = core_inspect_json(in);
+		json_t *warnings = json_array();
 
-		json_object_del(j, "checks");
-		json_object_del(j, "ready");
-		if (in.db_ok) {
-			json_object_set_new(j, "database",
-					    json_pack("{s:s, s:s}", "name", in.db.database, "schema",
-						      in.db.schema));
-			json_object_set_new(j, "kong_lock",
-					    in.db.lock.held
+		json_object_del(root, "checks");
+		json_object_del(root, "ready");
+		if (in->db_ok) {
+			json_object_set_new(root, "database",
+					    json_pack("{s:s, s:s}", "name", in->db.database, "schema",
+						      in->db.schema));
+			json_object_set_new(root, "kong_lock",
+					    in->db.lock.held
 						    ? json_pack("{s:s, s:s, s:b}", "owner",
-								in.db.lock.owner, "ttl", in.db.lock.ttl,
-								"expired", in.db.lock.expired)
+								in->db.lock.owner, "ttl",
+								in->db.lock.ttl, "expired",
+								in->db.lock.expired)
 						    : json_null());
 		} else {
-			json_object_set_new(j, "error", json_string(in.db_error));
+			json_object_set_new(root, "error", json_string(in->db_error));
 		}
-		print_json(j);
+		json_object_set_new(root, "operator",
+				    who[0] != '\0' ? json_string(who) : json_null());
+		json_object_set_new(root, "run", run_json(core_upgrade_run(u)));
+		for (i = 0; i < core_journal_warning_count(j); i++)
+			json_array_append_new(warnings, json_string(core_journal_warning(j, i)));
+		json_object_set_new(root, "journal",
+				    json_pack("{s:s, s:i, s:b, s:o}", "path", core_journal_path(j),
+					      "events", (int)core_journal_count(j), "intact",
+					      core_journal_intact(j), "warnings", warnings));
+		print_json(root);
 	} else {
-		print_plan(&in);
-		if (!in.db_ok)
-			printf("Datastore error: %s\n", in.db_error);
-		else if (in.db.lock.held)
-			printf("Kong migrations lock: held by %s until %s%s\n", in.db.lock.owner,
-			       in.db.lock.ttl, in.db.lock.expired ? " (expired)" : "");
+		print_plan(in);
+		if (!in->db_ok)
+			printf("Datastore error: %s\n", in->db_error);
+		else if (in->db.lock.held)
+			printf("Kong lock: held by %s until %s%s\n", in->db.lock.owner, in->db.lock.ttl,
+			       in->db.lock.expired ? " (expired)" : "");
+		if (who[0] != '\0')
+			printf("Operator:  the wizard's lock is %s\n", who);
+		print_run(core_upgrade_run(u));
+		printf("Journal:   %s, %zu events%s\n", core_journal_path(j), core_journal_count(j),
+		       core_journal_intact(j) ? "" : ", NOT INTACT");
+		for (i = 0; i < core_journal_warning_count(j); i++)
+			printf("           %s\n", core_journal_warning(j, i));
 	}
-	rc = in.db_ok ? 0 : EXIT_CANNOT_RUN;
-	core_inspect_done(&in);
+	rc = in->db_ok ? 0 : EXIT_CANNOT_RUN;
+	core_upgrade_close(u);
+	world_done(&w);
+	return rc;
+}
+
+/* Opens an exclusive session for a state-changing command; prints why not. */
+static struct core_upgrade *session_exclusive(struct world *w, const struct options *o,
+					      const char *command)
+{
+	struct core_upgrade *u = NULL;
+	struct core_error err = { { 0 } };
+
+	if (world_load(o, w, &err) < 0 || session_open(w, o, NULL, true, &u, &err) < 0) {
+		fprintf(stderr, "kong-upgrade-wizard: %s: %s\n", command, err.msg);
+		return NULL;
+	}
+	if (!core_upgrade_inspection(u)->db_ok) {
+		fprintf(stderr, "kong-upgrade-wizard: %s: %s\n", command,
+			core_upgrade_inspection(u)->db_error);
+		core_upgrade_close(u);
+		return NULL;
+	}
+	return u;
+}
+
+static int backup_progress(void *ctx, long long written, long long estimate)
+{
+	int *last = ctx;
+	int pct = estimate > 0 ? (int)(written * 100 / estimate) : 0;
+
+	/* A custom-format dump is compressed: it usually ends well below the estimate. */
+	if (pct / 10 != *last / 10) {
+		fprintf(stderr, "  %lld MB written (database %lld MB)\n", written >> 20, estimate >> 20);
+		*last = pct;
+	}
+	return 0;
+}
+
+static int cmd_backup(const struct options *o)
+{
+	struct core_backup_info info;
+	struct core_error err = { { 0 } };
+	struct core_upgrade *u;
+	struct world w = { 0 };
+	int last = -10;
+	int rc = EXIT_CANNOT_RUN;
+
+	u = session_exclusive(&w, o, "backup");
+	if (u == NULL)
+		goto out;
+	printf("Backing up database '%s' into %s ...\n", core_upgrade_inspection(u)->db.database,
+	       w.cw->backup_dir);
+	fflush(stdout);
+	if (core_upgrade_backup(u, backup_progress, &last, &info, &err) < 0) {
+		fprintf(stderr, "kong-upgrade-wizard: backup: %s\n", err.msg);
+		rc = EXIT_BLOCKED;
+		goto out;
+	}
+	printf("Backup verified: %s\n  %lld bytes, sha256 %s\n  %d tables, %d with data\n", info.path,
+	       info.size, info.sha256, info.tables, info.table_data);
+	rc = 0;
+out:
+	core_upgrade_close(u);
+	world_done(&w);
+	return rc;
+}
+
+static volatile sig_atomic_t follow_stop;
+
+static void follow_on_signal(int sig)
+{
+	(void)sig;
+	follow_stop = 1;
+}
+
+static void follow_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("  %s\n", line);
+}
+
+/* Follows a started run to its end, printing Kong's output. Ctrl-C stops
+ * following only: the run is supervised and goes on. */
+static int follow_run(struct core_upgrade *u)
+{
+	struct core_runner_progress progress = { 0 };
+	struct core_error err = { { 0 } };
+	struct sigaction sa = { 0 };
+	const struct timespec tick = { 0, 200 * 1000 * 1000 };
+	const struct core_runner_info *r;
+	bool ended = false;
+
+	sa.sa_handler = follow_on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!ended) {
+		if (core_upgrade_poll(u, &progress, follow_line, NULL, &ended, &err) < 0) {
+			fprintf(stderr, "kong-upgrade-wizard: %s\n", err.msg);
+			return EXIT_CANNOT_RUN;
+		}
+		fflush(stdout);
+		if (ended)
+			break;
+		if (follow_stop) {
+			r = core_upgrade_run(u);
+			fprintf(stderr, "\nStopped following. The run goes on (pid %d, log %s); "
+					"'kong-upgrade-wizard status' shows it.\n",
+				(int)r->child_pid, r->log);
+			return EXIT_BLOCKED;
+		}
+		nanosleep(&tick, NULL);
+	}
+	r = core_upgrade_run(u);
+	if (progress.state != CORE_RUNNER_FINISHED || progress.exit_code != 0) {
+		if (progress.state == CORE_RUNNER_LOST)
+			fprintf(stderr, "kong-upgrade-wizard: '%s': its supervisor is gone, the outcome "
+					"is unknown; log: %s\n",
+				r->command, r->log);
+		else if (progress.signal != 0)
+			fprintf(stderr, "kong-upgrade-wizard: '%s' was killed by signal %d; log: %s\n",
+				r->command, progress.signal, r->log);
+		else
+			fprintf(stderr, "kong-upgrade-wizard: '%s' failed with exit code %d; log: %s\n",
+				r->command, progress.exit_code, r->log);
+		if (progress.error[0] != '\0')
+			fprintf(stderr, "  %s\n", progress.error);
+		return EXIT_BLOCKED;
+	}
+	if (core_upgrade_verification(u)[0] != '\0') {
+		fprintf(stderr, "kong-upgrade-wizard: the run ended well but the datastore does not "
+				"show it: %s\n",
+			core_upgrade_verification(u));
+		return EXIT_BLOCKED;
+	}
+	printf("Done: %zu migration%s, verified in schema_meta.\n", progress.done,
+	       progress.done == 1 ? "" : "s");
+	return 0;
+}
+
+static void print_counts(const struct core_entity_count *before, size_t nb,
+			 const struct core_entity_count *after, size_t na)
+{
+	size_t i, k;
+
+	printf("\n%-24s %10s %10s %12s\n", "table", "before", "after", "in default");
+	for (i = 0; i < na; i++) {
+		long long b = -1;
+
+		for (k = 0; k < nb; k++)
+			if (strcmp(before[k].table, after[i].table) == 0)
+				b = before[k].rows;
+		printf("%-24s %10lld %10lld %12lld%s\n", after[i].table, b, after[i].rows,
+		       after[i].in_default,
+		       after[i].rows != b || after[i].in_default != after[i].rows ? "  <-- MISMATCH"
+										  : "");
+	}
+}
+
+/* Reads the confirmation from the terminal when none was given. */
+static const char *ask_confirmation(const char *dbname, char *buf, size_t size)
+{
+	size_t len;
+
+	if (!tui_have_terminal())
+		return NULL;
+	printf("This step is IRREVERSIBLE. Type the database name (%s) to go on, anything else "
+	       "to stop: ",
+	       dbname);
+	fflush(stdout);
+	if (fgets(buf, (int)size, stdin) == NULL)
+		return NULL;
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	return buf;
+}
+
+static int cmd_step(const struct options *o, enum core_upgrade_step step, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "confirm", required_argument, NULL, 'C' },
+		{ "without-backup", required_argument, NULL, 'W' },
+		{ "force", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = core_upgrade_step_name(step);
+	struct core_entity_count before[32], after[32];
+	struct core_error err = { { 0 } };
+	struct core_upgrade *u = NULL;
+	struct world w = { 0 };
+	const char *confirm = NULL, *no_backup = NULL, *force = NULL;
+	char typed[256];
+	size_t nb = 0, na = 0;
+	int c, rc = EXIT_CANNOT_RUN;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'C')
+			confirm = optarg;
+		else if (c == 'W')
+			no_backup = optarg;
+		else if (c == 'F' && step == CORE_UPGRADE_C2E)
+			force = optarg;
+		else
+			return EXIT_CANNOT_RUN;
+	}
+	u = session_exclusive(&w, o, name);
+	if (u == NULL)
+		goto out;
+	if (step != CORE_UPGRADE_UP && confirm == NULL) {
+		confirm = ask_confirmation(core_upgrade_inspection(u)->db.database, typed,
+					   sizeof(typed));
+		if (confirm == NULL) {
+			fprintf(stderr, "kong-upgrade-wizard: %s is irreversible: give --confirm "
+					"DBNAME (no terminal to ask on)\n",
+				name);
+			goto out;
+		}
+	}
+	/* On the command line, the typed database name is also the operator's word
+	 * that traffic has moved and the old nodes are gone (runbook steps 3-4). */
+	if (step == CORE_UPGRADE_FINISH && confirm != NULL &&
+	    strcmp(confirm, core_upgrade_inspection(u)->db.database) == 0 &&
+	    !core_upgrade_traffic_confirmed(u) &&
+	    core_upgrade_confirm_traffic(u, "confirmed with finish --confirm", &err) < 0) {
+		fprintf(stderr, "kong-upgrade-wizard: %s: %s\n", name, err.msg);
+		goto out;
+	}
+	if (step == CORE_UPGRADE_C2E &&
+	    core_upgrade_entity_counts(u, before, 32, &nb, &err) < 0) {
+		fprintf(stderr, "kong-upgrade-wizard: %s: %s\n", name, err.msg);
+		goto out;
+	}
+	if (core_upgrade_start(u, step, confirm, no_backup, force != NULL, force, &err) < 0) {
+		fprintf(stderr, "kong-upgrade-wizard: %s\n", err.msg);
+		rc = EXIT_BLOCKED;
+		goto out;
+	}
+	printf("Running: %s\n", core_upgrade_run(u)->command);
+	fflush(stdout);
+	rc = follow_run(u);
+	if (step == CORE_UPGRADE_C2E && rc == 0) {
+		if (core_upgrade_entity_counts(u, after, 32, &na, &err) < 0) {
+			fprintf(stderr, "kong-upgrade-wizard: %s: %s\n", name, err.msg);
+			rc = EXIT_BLOCKED;
+			goto out;
+		}
+		print_counts(before, nb, after, na);
+		for (size_t i = 0; i < na; i++)
+			if (after[i].in_default != after[i].rows)
+				rc = EXIT_BLOCKED;
+	}
+out:
+	core_upgrade_close(u);
 	world_done(&w);
 	return rc;
 }
@@ -550,6 +903,14 @@ int main(int argc, char **argv)
 		return cmd_check(&o, argc - optind, argv + optind);
 	if (strcmp(command, "status") == 0)
 		return cmd_status(&o, argc - optind, argv + optind);
+	if (strcmp(command, "backup") == 0)
+		return cmd_backup(&o);
+	if (strcmp(command, "up") == 0)
+		return cmd_step(&o, CORE_UPGRADE_UP, argc - optind, argv + optind);
+	if (strcmp(command, "finish") == 0)
+		return cmd_step(&o, CORE_UPGRADE_FINISH, argc - optind, argv + optind);
+	if (strcmp(command, "migrate-community-to-enterprise") == 0)
+		return cmd_step(&o, CORE_UPGRADE_C2E, argc - optind, argv + optind);
 	if (strcmp(command, "demo") == 0) {
 		if (cmd_demo(&o, &err) < 0) {
 			fprintf(stderr, "kong-upgrade-wizard: demo: %s\n", err.msg);

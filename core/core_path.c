@@ -35,23 +35,18 @@ const char *core_phase_name(enum core_phase p)
 }
 
 /* Are there community entities that migrate-community-to-enterprise has not
- * put into a workspace yet? (§1.9: it adds workspace_entities rows.) */
+ * put into the default workspace yet? (§1.9: it adds workspace_entities rows
+ * for every entity.) */
 static int path_entities_unmapped(const struct core_db_state *st)
 {
 	static const char *const tables[] = { "services", "routes", "consumers", "plugins" };
-	long long entities = 0;
-	long long mapped = st != NULL ? core_state_count(st, "workspace_entities") : -1;
 	size_t i;
 
-	if (st == NULL)
-		return 0;
-	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		long long n = core_state_count(st, tables[i]);
-
-		if (n > 0)
-			entities += n;
-	}
-	return entities > 0 && mapped <= 0;
+	for (i = 0; st != NULL && i < sizeof(tables) / sizeof(tables[0]); i++)
+		if (core_state_count(st, tables[i]) > 0 &&
+		    core_state_in_default(st, tables[i]) < core_state_count(st, tables[i]))
+			return 1;
+	return 0;
 }
 
 static void path_refuse(struct core_plan *plan, const char *fmt, ...)

@@ -158,7 +158,15 @@ static char *state_round2_sql(PGconn *conn, const struct core_db_state *st)
 					       ? "(SELECT coalesce(sum(count), 0) FROM workspace_entity_counters), "
 					       : "-1, ") == 0;
 	ok &= state_append(&sql, &len, core_state_has_table(st, "plugins")
-					       ? "(SELECT json_agg(DISTINCT name) FROM plugins);"
+					       ? "(SELECT json_agg(DISTINCT name) FROM plugins), "
+					       : "NULL, ") == 0;
+	/* Entities per type in the default workspace (§1.9): what tells a
+	 * community datastore after finish from one already migrated. */
+	ok &= state_append(&sql, &len, core_state_has_table(st, "workspace_entities")
+					       ? "(SELECT json_object_agg(entity_type, n) FROM "
+						 "(SELECT entity_type, count(DISTINCT entity_id) AS n "
+						 "FROM workspace_entities WHERE workspace_name = "
+						 "'default' GROUP BY entity_type) AS m);"
 					       : "NULL;") == 0;
 	if (ok)
 		return sql;
@@ -190,6 +198,20 @@ static int state_read_rows(PGresult *res, struct core_db_state *st)
 	return 0;
 }
 
+/* Sets in_default of each counted table from {"services": 200, ...}. */
+static void state_read_mapped(const char *text, struct core_db_state *st)
+{
+	json_t *obj = json_loads(text, 0, NULL);
+	size_t i;
+
+	for (i = 0; i < st->n_counts; i++) {
+		json_t *v = json_object_get(obj, st->counts[i].table);
+
+		st->counts[i].in_default = json_is_integer(v) ? json_integer_value(v) : 0;
+	}
+	json_decref(obj);
+}
+
 static int state_read_counts(PGresult *res, struct core_db_state *st)
 {
 	json_t *obj = NULL;
@@ -211,12 +233,15 @@ static int state_read_counts(PGresult *res, struct core_db_state *st)
 		if (c->table == NULL)
 			goto out;
 		c->n = json_integer_value(val);
+		c->in_default = -1;
 		st->n_counts++;
 	}
 	st->ee_counter_sum = atoll(PQgetvalue(res, 0, 1));
 	if (state_json_strings(PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
 			       &st->plugins_in_use, &st->n_plugins_in_use) < 0)
 		goto out;
+	if (core_state_has_table(st, "workspace_entities"))
+		state_read_mapped(PQgetisnull(res, 0, 3) ? "{}" : PQgetvalue(res, 0, 3), st);
 	rc = 0;
 out:
 	json_decref(obj);
@@ -338,6 +363,16 @@ long long core_state_count(const struct core_db_state *st, const char *table)
 	for (i = 0; i < st->n_counts; i++)
 		if (strcmp(st->counts[i].table, table) == 0)
 			return st->counts[i].n;
+	return -1;
+}
+
+long long core_state_in_default(const struct core_db_state *st, const char *table)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_counts; i++)
+		if (strcmp(st->counts[i].table, table) == 0)
+			return st->counts[i].in_default;
 	return -1;
 }
 

@@ -4,8 +4,9 @@
  * the current schema (Kong looks only there, reference §2.2), privileges (CREATE
  * on the schema, tables not owned), and the database size. Round 2, one
  * multi-statement query shaped by round 1: the schema_meta rows (§2.1), the
- * `migrations` lock (§2.3), entity counts of the Kong tables present, the
- * Enterprise workspace entity counter sum (§1.9) and the plugin names in use. */
+ * `migrations` lock (§2.3), entity counts of the Kong tables present and of
+ * their entities in the default workspace, the Enterprise workspace entity
+ * counter sum (§1.9) and the plugin names in use. */
 #ifndef CORE_STATE_H
 #define CORE_STATE_H
 
@@ -20,6 +21,7 @@
 struct core_count {
 	char *table;
 	long long n;
+	long long in_default; /* entities of this type in the default workspace; -1 = no workspaces */
 };
 
 struct core_lock {
@@ -60,6 +62,10 @@ int core_state_read(PGconn *conn, struct core_db_state *st, struct core_error *e
 void core_state_done(struct core_db_state *st);
 
 bool core_state_has_table(const struct core_db_state *st, const char *table);
+
+/* Rows of the table in the default workspace (workspace_entities), -1 when
+ * the datastore has no workspaces or the table is absent. */
+long long core_state_in_default(const struct core_db_state *st, const char *table);
 
 /* Rows of an entity table, or -1 when the table is absent. */
 long long core_state_count(const struct core_db_state *st, const char *table);

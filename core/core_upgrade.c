@@ -196,6 +196,22 @@ void core_upgrade_close(struct core_upgrade *u)
 	free(u);
 }
 
+int core_upgrade_lock_holder(struct core_upgrade *u, struct core_oplock_holder *h,
+			     struct core_error *err)
+{
+	PGconn *conn = NULL;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	if (u->p.exclusive)
+		return 0; /* we hold it */
+	if (core_pg_connect(&u->p.inspect.pg, &conn, err) < 0)
+		return -1;
+	rc = core_oplock_holder(conn, h, err);
+	PQfinish(conn);
+	return rc;
+}
+
 struct core_journal *core_upgrade_journal(const struct core_upgrade *u)
 {
 	return u->journal;
@@ -254,6 +270,46 @@ static json_t *upgrade_results_json(const struct core_inspection *in)
 	return arr;
 }
 
+/* After finish and migrate-community-to-enterprise a community datastore
+ * looks exactly like an Enterprise 1.3 one: only the journal remembers that
+ * this upgrade started on the community path, and whether the migration of
+ * its entities ran. */
+static void upgrade_path_from_journal(struct core_upgrade *u)
+{
+	struct core_plan *plan = &u->insp.plan;
+	bool community = false, migrated = false;
+	size_t i;
+
+	if (plan->phase != CORE_PHASE_FINISHED || plan->refusal[0] != '\0')
+		return;
+	for (i = 0; i < core_journal_count(u->journal); i++) {
+		const json_t *e = core_journal_event(u->journal, i);
+		const json_t *d = json_object_get(e, "details");
+		const char *ev = json_string_value(json_object_get(e, "event"));
+		const char *path = json_string_value(json_object_get(d, "path"));
+		const char *step = json_string_value(json_object_get(d, "step"));
+
+		if (strcmp(ev, "check") == 0 && path != NULL && strcmp(path, "ce-to-ee-1.3") == 0 &&
+		    !community) {
+			const char *v = json_string_value(json_object_get(d, "source_version"));
+
+			community = true;
+			if (v != NULL)
+				snprintf(plan->source_version, sizeof(plan->source_version), "%s", v);
+		}
+		if (strcmp(ev, "run-end") == 0 && step != NULL &&
+		    strcmp(step, "migrate-community-to-enterprise") == 0 &&
+		    json_integer_value(json_object_get(d, "exit_code")) == 0)
+			migrated = true;
+	}
+	if (!community)
+		return;
+	plan->path = CORE_PATH_CE_TO_EE13;
+	plan->source_edition = CORE_EDITION_COMMUNITY;
+	if (migrated && plan->phase == CORE_PHASE_FINISHED)
+		plan->phase = CORE_PHASE_MIGRATED;
+}
+
 int core_upgrade_inspect(struct core_upgrade *u, struct core_error *err)
 {
 	struct core_inspect_params p = u->p.inspect;
@@ -284,11 +340,14 @@ int core_upgrade_inspect(struct core_upgrade *u, struct core_error *err)
 	if (core_inspect_run(&p, &u->insp, err) < 0)
 		return -1;
 	u->have_inspection = true;
+	upgrade_path_from_journal(u);
 	return upgrade_record(u, "check",
-			      json_pack("{s:s?, s:s, s:b, s:o}", "path",
+			      json_pack("{s:s?, s:s, s:s, s:s, s:b, s:o}", "path",
 					core_path_name(u->insp.plan.path), "phase",
-					core_phase_name(u->insp.plan.phase), "ready", u->insp.ready,
-					"results", upgrade_results_json(&u->insp)),
+					core_phase_name(u->insp.plan.phase), "source_edition",
+					core_edition_name(u->insp.plan.source_edition),
+					"source_version", u->insp.plan.source_version, "ready",
+					u->insp.ready, "results", upgrade_results_json(&u->insp)),
 			      err);
 }
 
@@ -386,6 +445,24 @@ static void upgrade_why(char *why, size_t size, const char *text)
 	snprintf(why + len, size - len, "%s%s", len > 0 ? "; " : "", text);
 }
 
+/* Failed checks block every step, except the backup's: a backup is offered
+ * before `up` and demanded (or typed away) before an irreversible step, which
+ * core_upgrade_blockers checks on its own. */
+static void upgrade_failing_checks(const struct core_inspection *in, char *why, size_t size)
+{
+	char buf[600];
+	size_t i;
+
+	for (i = 0; i < in->n_results; i++) {
+		if (in->results[i].status != CORE_CHECK_FAIL ||
+		    strcmp(in->results[i].id, "backup-fresh") == 0)
+			continue;
+		snprintf(buf, sizeof(buf), "check '%s' fails: %s", in->results[i].title,
+			 in->results[i].message);
+		upgrade_why(why, size, buf);
+	}
+}
+
 void core_upgrade_blockers(const struct core_upgrade *u, enum core_upgrade_step step,
 			   const char *confirm, const char *no_backup_reason, char *why,
 			   size_t size)
@@ -410,8 +487,7 @@ void core_upgrade_blockers(const struct core_upgrade *u, enum core_upgrade_step 
 		upgrade_why(why, size, in->plan.refusal);
 		return;
 	}
-	if (!in->ready)
-		upgrade_why(why, size, "prerequisite checks fail");
+	upgrade_failing_checks(in, why, size);
 	switch (step) {
 	case CORE_UPGRADE_UP:
 		if (in->plan.phase != CORE_PHASE_NOT_STARTED)

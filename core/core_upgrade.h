@@ -122,6 +122,10 @@ struct core_entity_count {
 int core_upgrade_entity_counts(struct core_upgrade *u, struct core_entity_count *out, size_t max,
 			       size_t *n, struct core_error *err);
 
+/* Who holds the operator lock (for read-only sessions: `status`). */
+int core_upgrade_lock_holder(struct core_upgrade *u, struct core_oplock_holder *h,
+			     struct core_error *err);
+
 /* The journal (for the screens' history and status). */
 struct core_journal *core_upgrade_journal(const struct core_upgrade *u);
 
