@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "config/config_kongconf.h"
+#include "tests/kong-sim/sim_serve.h"
 
 extern char **environ;
 
@@ -482,6 +483,8 @@ int main(int argc, char **argv)
 	/* kong/cmd/init.lua: no command -> usage; unknown -> "No such command". */
 	if (argc < 2)
 		return sim_usage_quit(ctx.version, false, NULL);
+	if (strcmp(argv[1], "serve") == 0)
+		return sim_serve_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0) {
 		printf("%s\n", ctx.version->kong_version);
 		return 0;
