@@ -2,12 +2,13 @@
  * config and kong.conf once (with the environment), turns them into the
  * plain parameters core takes, runs one command, prints its result.
  *
- * Commands: check, status, backup, up, finish, migrate-community-to-enterprise
- * (SPEC §3) and demo; the interactive wizard arrives with its issue. */
+ * No command: the interactive wizard (screens/). Commands: check, status,
+ * backup, up, finish, migrate-community-to-enterprise (SPEC §3) and demo. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <locale.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -25,6 +26,7 @@
 #include "core/core_upgrade.h"
 #include "core/core_sandbox.h"
 #include "tests/support/fixtures.h"
+#include "screens/screens.h"
 #include "tui/tui.h"
 
 #ifndef KUW_VERSION
@@ -68,10 +70,12 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: kong-upgrade-wizard [-c CONFIG] [--kong-conf FILE] [--kong BINARY]\n"
-		"                           [--state-dir DIR] COMMAND [options]\n"
+		"                           [--state-dir DIR] [COMMAND [options]]\n"
 		"\n"
 		"Walks an operator through a Kong database upgrade on PostgreSQL: Kong Enterprise\n"
 		"0.36 -> 1.3, and Kong 1.2/1.3 -> Kong Enterprise 1.3.\n"
+		"\n"
+		"Without a command: the interactive wizard (needs a terminal).\n"
 		"\n"
 		"Commands:\n"
 		"  check [--json] [--waive ID[,ID...]]\n"
@@ -737,6 +741,101 @@ out:
 	return rc;
 }
 
+/* An RBAC token from the cluster's token_file or token_env (never logged). */
+static int read_token(const struct config_cluster *c, char *buf, size_t size,
+		      struct core_error *err)
+{
+	FILE *f;
+	size_t n;
+
+	buf[0] = '\0';
+	if (c->token_env != NULL) {
+		const char *v = getenv(c->token_env);
+
+		if (v == NULL || *v == '\0')
+			return core_error_set(err, "the environment variable %s (token_env) is not set",
+					      c->token_env);
+		snprintf(buf, size, "%s", v);
+		return 0;
+	}
+	if (c->token_file == NULL)
+		return 0;
+	f = fopen(c->token_file, "r");
+	if (f == NULL)
+		return core_error_errno(err, errno, "cannot read the RBAC token file %s",
+					c->token_file);
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+/* The interactive wizard (SPEC §2). */
+static int cmd_wizard(const struct options *o)
+{
+	struct screens_env env;
+	struct core_error err = { { 0 } };
+	struct core_upgrade *u = NULL;
+	struct world w = { 0 };
+	char log_path[4200];
+	char old_token[512], new_token[512];
+	const char *no_color = getenv("NO_COLOR");
+	int log_fd = -1;
+	int rc = EXIT_CANNOT_RUN;
+
+	if (!tui_have_terminal()) {
+		fprintf(stderr, "kong-upgrade-wizard: the wizard needs a terminal; without one use "
+				"the headless commands: check, status, backup, up, finish, "
+				"migrate-community-to-enterprise (see --help)\n");
+		return EXIT_CANNOT_RUN;
+	}
+	setlocale(LC_ALL, "");
+	u = session_exclusive(&w, o, "wizard");
+	if (u == NULL)
+		goto out;
+	if (read_token(&w.cw->old_cluster, old_token, sizeof(old_token), &err) < 0 ||
+	    read_token(&w.cw->new_cluster, new_token, sizeof(new_token), &err) < 0) {
+		fprintf(stderr, "kong-upgrade-wizard: %s\n", err.msg);
+		goto out;
+	}
+	/* While curses owns the terminal, stray stderr output goes to this log. */
+	snprintf(log_path, sizeof(log_path), "%s/wizard.log",
+		 o->state_dir != NULL ? o->state_dir : w.cw->state_dir);
+	log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	memset(&env, 0, sizeof(env));
+	env.u = u;
+	env.version = KUW_VERSION;
+	env.colour = no_color == NULL || *no_color == '\0';
+	env.utf8 = tui_locale_utf8();
+	env.log_fd = log_fd;
+	env.kong_conf_path = w.kong_conf;
+	env.state_dir = o->state_dir != NULL ? o->state_dir : w.cw->state_dir;
+	env.pg = core_upgrade_pg_params(u);
+	env.old_urls = (const char *const *)w.cw->old_cluster.admin_urls;
+	env.n_old = w.cw->old_cluster.n_admin_urls;
+	env.new_urls = (const char *const *)w.cw->new_cluster.admin_urls;
+	env.n_new = w.cw->new_cluster.n_admin_urls;
+	env.old_token = old_token[0] != '\0' ? old_token : NULL;
+	env.new_token = new_token[0] != '\0' ? new_token : NULL;
+	env.poll_interval_ms = w.cw->poll_interval_ms;
+	env.idle_rate = w.cw->idle_rate;
+	env.min_soak_ms = w.cw->min_soak_ms;
+	if (screens_run(&env, &err) < 0) {
+		fprintf(stderr, "kong-upgrade-wizard: %s\n", err.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	memset(old_token, 0, sizeof(old_token));
+	memset(new_token, 0, sizeof(new_token));
+	if (log_fd >= 0)
+		close(log_fd);
+	core_upgrade_close(u);
+	world_done(&w);
+	return rc;
+}
+
 static volatile sig_atomic_t demo_interrupted;
 
 static void demo_on_signal(int sig)
@@ -893,11 +992,8 @@ int main(int argc, char **argv)
 			return EXIT_CANNOT_RUN;
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "kong-upgrade-wizard: the interactive wizard is not built yet; "
-				"see 'check', 'status' and 'demo' in --help\n");
-		return EXIT_CANNOT_RUN;
-	}
+	if (optind >= argc)
+		return cmd_wizard(&o);
 	command = argv[optind];
 	if (strcmp(command, "check") == 0)
 		return cmd_check(&o, argc - optind, argv + optind);

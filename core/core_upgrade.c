@@ -212,6 +212,11 @@ int core_upgrade_lock_holder(struct core_upgrade *u, struct core_oplock_holder *
 	return rc;
 }
 
+const struct core_pg_params *core_upgrade_pg_params(const struct core_upgrade *u)
+{
+	return &u->p.inspect.pg;
+}
+
 struct core_journal *core_upgrade_journal(const struct core_upgrade *u)
 {
 	return u->journal;

@@ -126,6 +126,9 @@ int core_upgrade_entity_counts(struct core_upgrade *u, struct core_entity_count 
 int core_upgrade_lock_holder(struct core_upgrade *u, struct core_oplock_holder *h,
 			     struct core_error *err);
 
+/* The datastore connection settings of this session. */
+const struct core_pg_params *core_upgrade_pg_params(const struct core_upgrade *u);
+
 /* The journal (for the screens' history and status). */
 struct core_journal *core_upgrade_journal(const struct core_upgrade *u);
 

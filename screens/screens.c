@@ -1,6 +1,8 @@
 #include "screens/screens.h"
 
-size_t screens_count(void)
+int screens_run(const struct screens_env *env, struct core_error *err)
 {
-	return 0;
+	(void)env;
+	return core_error_set(err, "the interactive wizard is not built yet; see 'check', "
+				   "'status', 'backup', 'up', 'finish' in --help");
 }
