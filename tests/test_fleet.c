@@ -27,15 +27,10 @@
 #include "core/core_fleet.h"
 #include "core/core_pg.h"
 #include "core/core_sandbox.h"
+#include "tests/support/nodes.h"
 #include "tests/support/testenv.h"
 
 #define TOKEN "s3cret-rbac-token-do-not-show"
-
-struct node {
-	pid_t pid;
-	int port;
-	char url[64];
-};
 
 static struct testenv te;
 static char db[128];
@@ -53,56 +48,16 @@ static long now_ms(void)
 	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* Starts `kong-sim serve` and waits (deadline 15 s) for its "listening on" line. */
-static int node_start(struct node *n, const char *version, const char *profile, bool token)
+/* A stand-in node of this test's datastore (kconf). */
+static int start_node(struct node *n, const char *version, const char *profile, bool token)
 {
-	const char *argv[16];
-	char line[256];
-	size_t len = 0;
-	long deadline = now_ms() + 15000;
-	int pfd[2], ac = 0;
+	struct core_error err = { { 0 } };
 
-	argv[ac++] = te.kong_sim;
-	argv[ac++] = "serve";
-	argv[ac++] = "--listen";
-	argv[ac++] = "127.0.0.1:0";
-	argv[ac++] = "--version";
-	argv[ac++] = version;
-	argv[ac++] = "--profile";
-	argv[ac++] = profile;
-	argv[ac++] = "-c";
-	argv[ac++] = kconf;
-	if (token) {
-		argv[ac++] = "--token-file";
-		argv[ac++] = token_file;
-	}
-	argv[ac] = NULL;
-	if (pipe2(pfd, O_CLOEXEC) < 0)
+	if (node_start(n, te.kong_sim, kconf, version, profile, token ? token_file : NULL,
+		       &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
 		return -1;
-	n->pid = fork();
-	if (n->pid == 0) {
-		dup2(pfd[1], STDOUT_FILENO);
-		execv(argv[0], (char *const *)(uintptr_t)argv);
-		_exit(127);
 	}
-	close(pfd[1]);
-	line[0] = '\0';
-	while (n->pid > 0 && now_ms() < deadline && strchr(line, '\n') == NULL) {
-		struct pollfd p = {pfd[0], POLLIN, 0};
-		ssize_t r;
-
-		if (poll(&p, 1, 500) <= 0)
-			continue;
-		r = read(pfd[0], line + len, sizeof(line) - 1 - len);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		line[len] = '\0';
-	}
-	close(pfd[0]);
-	if (sscanf(line, "listening on 127.0.0.1:%d", &n->port) != 1)
-		return -1;
-	snprintf(n->url, sizeof(n->url), "http://127.0.0.1:%d", n->port);
 	return 0;
 }
 
@@ -250,9 +205,9 @@ static int setup(void **state)
 		return -1;
 	fputs(TOKEN "\n", fp);
 	fclose(fp);
-	if (node_start(&old1, "0.36-2-enterprise-edition", "drain:40:2", false) < 0 ||
-	    node_start(&old2, "0.36-2-enterprise-edition", "drain:40:2", false) < 0 ||
-	    node_start(&new1, "1.3.0.0-enterprise-edition", "steady:50", true) < 0 ||
+	if (start_node(&old1, "0.36-2-enterprise-edition", "drain:40:2", false) < 0 ||
+	    start_node(&old2, "0.36-2-enterprise-edition", "drain:40:2", false) < 0 ||
+	    start_node(&new1, "1.3.0.0-enterprise-edition", "steady:50", true) < 0 ||
 	    hostile_start() < 0) {
 		fprintf(stderr, "cannot start the stand-in nodes\n");
 		return -1;
@@ -263,9 +218,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	proc_stop(&old1.pid);
-	proc_stop(&old2.pid);
-	proc_stop(&new1.pid);
+	node_stop(&old1);
+	node_stop(&old2);
+	node_stop(&new1);
 	proc_stop(&hostile_pid);
 	testenv_stop(&te);
 	return 0;
