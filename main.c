@@ -26,6 +26,7 @@
 #include "core/core_upgrade.h"
 #include "core/core_sandbox.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/nodes.h"
 #include "screens/screens.h"
 #include "tui/tui.h"
 
@@ -91,8 +92,9 @@ static void usage(FILE *out)
 		"  migrate-community-to-enterprise --confirm DBNAME [--without-backup REASON]\n"
 		"                [--force REASON]\n"
 		"                Kong -> Kong Enterprise only, after finish (IRREVERSIBLE)\n"
-		"  demo          a private PostgreSQL sandbox with a Kong Enterprise 0.36 datastore\n"
-		"                and the Kong stand-in; shows what the wizard sees; removed on exit\n"
+		"  demo          the wizard on a private PostgreSQL sandbox with a Kong Enterprise\n"
+		"                0.36 datastore, the Kong stand-in and four stand-in nodes; all\n"
+		"                removed on exit\n"
 		"\n"
 		"Options:\n"
 		"  -c CONFIG         wizard config (default %s)\n"
@@ -836,14 +838,6 @@ out:
 	return rc;
 }
 
-static volatile sig_atomic_t demo_interrupted;
-
-static void demo_on_signal(int sig)
-{
-	(void)sig;
-	demo_interrupted = 1;
-}
-
 /* Writes the demo's kong.conf (0600: it holds the sandbox password). */
 static int demo_write_conf(const struct core_sandbox *sb, const char *path, struct core_error *err)
 {
@@ -868,16 +862,66 @@ static int demo_write_conf(const struct core_sandbox *sb, const char *path, stru
 	return 0;
 }
 
+/* The demo's fleet: two old (0.36) nodes whose traffic drains away and two
+ * new (1.3) nodes whose traffic ramps up, all on the sandbox's datastore. */
+#define DEMO_NODES 4
+
+static int demo_start_nodes(const char *kong_sim, const char *conf, struct node *nodes,
+			    struct core_error *err)
+{
+	static const struct {
+		const char *version;
+		const char *profile;
+	} fleet[DEMO_NODES] = {
+		{ "0.36-2-enterprise-edition", "drain:40:90" },
+		{ "0.36-2-enterprise-edition", "drain:25:60" },
+		{ "1.3.0.0-enterprise-edition", "ramp:40:90" },
+		{ "1.3.0.0-enterprise-edition", "ramp:25:60" },
+	};
+	size_t i;
+
+	for (i = 0; i < DEMO_NODES; i++)
+		if (node_start(&nodes[i], kong_sim, conf, fleet[i].version, fleet[i].profile, NULL,
+			       err) < 0)
+			return -1;
+	return 0;
+}
+
+static int demo_write_wizard_conf(const char *path, const char *kong_sim, const char *conf,
+				  const char *dir, const struct node *nodes, struct core_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return core_error_errno(err, errno, "cannot write %s", path);
+	}
+	fprintf(f,
+		"kong { binary = \"%s\" conf = \"%s\" }\n"
+		"state_dir = \"%s/state\"\n"
+		"backup { dir = \"%s/backups\" }\n"
+		"cluster old { admin_urls = {\"%s\", \"%s\"} }\n"
+		"cluster new { admin_urls = {\"%s\", \"%s\"} }\n"
+		"traffic { poll_interval = 1s idle_rate = 0.5 min_soak = 30s }\n",
+		kong_sim, conf, dir, dir, nodes[0].url, nodes[1].url, nodes[2].url, nodes[3].url);
+	if (fclose(f) != 0)
+		return core_error_errno(err, errno, "cannot write %s", path);
+	return 0;
+}
+
 static int cmd_demo(const struct options *o, struct core_error *err)
 {
 	struct core_sandbox_options opt = { 0 };
 	struct core_sandbox *sb = NULL;
 	struct fixture_target target = { 0 };
+	struct node nodes[DEMO_NODES] = { { 0 } };
 	struct options demo = *o;
 	char conf[4096];
 	char wizard_conf[4096];
 	char *argv[] = { "check", NULL };
-	FILE *f = NULL;
+	size_t i;
 	int rc = -1;
 
 	printf("Starting a private PostgreSQL sandbox...\n");
@@ -900,53 +944,38 @@ static int cmd_demo(const struct options *o, struct core_error *err)
 	target.workdir = core_sandbox_dir(sb);
 	if (fixture_load("ee-0.36", &target, 1, err) < 0)
 		goto out;
-
 	snprintf(conf, sizeof(conf), "%s/kong.conf", core_sandbox_dir(sb));
 	snprintf(wizard_conf, sizeof(wizard_conf), "%s/upgrade-wizard.conf", core_sandbox_dir(sb));
 	if (demo_write_conf(sb, conf, err) < 0)
 		goto out;
-	f = fopen(wizard_conf, "wx");
-	if (f == NULL) {
-		core_error_errno(err, errno, "cannot write %s", wizard_conf);
-		goto out;
-	}
-	fprintf(f, "kong { binary = \"%s\" conf = \"%s\" }\nstate_dir = \"%s/state\"\n"
-		   "backup { dir = \"%s/backups\" }\n",
-		target.kong_sim, conf, core_sandbox_dir(sb), core_sandbox_dir(sb));
-	if (fclose(f) != 0) {
-		f = NULL;
-		core_error_errno(err, errno, "cannot write %s", wizard_conf);
-		goto out;
-	}
-	f = NULL;
-
-	printf("\n$ kong-upgrade-wizard check\n");
+	printf("Starting two old (0.36) and two new (1.3) stand-in Kong nodes...\n");
 	fflush(stdout);
+	if (demo_start_nodes(target.kong_sim, conf, nodes, err) < 0 ||
+	    demo_write_wizard_conf(wizard_conf, target.kong_sim, conf, core_sandbox_dir(sb), nodes,
+				   err) < 0)
+		goto out;
+
 	demo.config = wizard_conf;
 	demo.kong = NULL;
 	demo.kong_conf = NULL;
+	demo.state_dir = NULL;
+	if (tui_have_terminal()) {
+		rc = cmd_wizard(&demo) == 0 ? 0 : -1;
+		if (rc < 0)
+			core_error_set(err, "the wizard ended with an error (see above)");
+		goto out;
+	}
+	/* No terminal: show what the wizard's first screens would. */
+	printf("\n$ kong-upgrade-wizard check\n");
+	fflush(stdout);
 	cmd_check(&demo, 1, argv);
 	printf("\nThe sandbox datastore: psql -h %s -p %d -U kong kong (password: kong)\n"
-	       "Its kong.conf: %s\n",
+	       "Its kong.conf: %s\n(no terminal: the wizard itself needs one)\n",
 	       core_sandbox_host(sb), core_sandbox_port(sb), conf);
-
-	if (tui_have_terminal()) {
-		struct sigaction sa = { 0 };
-		int c;
-
-		sa.sa_handler = demo_on_signal;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		printf("Press Enter to remove the sandbox and exit.\n");
-		fflush(stdout);
-		do
-			c = getchar();
-		while (c != '\n' && c != EOF && !demo_interrupted);
-	}
 	rc = 0;
 out:
-	if (f != NULL)
-		fclose(f);
+	for (i = 0; i < DEMO_NODES; i++)
+		node_stop(&nodes[i]);
 	printf("Removing the sandbox...\n");
 	core_sandbox_stop(sb);
 	return rc;
