@@ -6,7 +6,7 @@ add_compile_options(
   # snprintf into fixed buffers is the house way to build messages and paths:
   # messages may be cut, and path lengths are checked where they enter (state
   # and backup directories), so GCC's -O2 guesses about truncation are noise.
-  -Wno-format-truncation)
+  $<$<C_COMPILER_ID:GNU>:-Wno-format-truncation>)
 if(KUW_WERROR)
   add_compile_options(-Werror)
 endif()

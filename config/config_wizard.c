@@ -16,6 +16,9 @@ static _Thread_local int load_err_set;
 static _Thread_local cfg_t *load_root;
 
 static void config_on_error(cfg_t *cfg, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void config_on_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char msg[sizeof(load_err->msg)];
 	const char *file = NULL;

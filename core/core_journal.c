@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -224,10 +225,11 @@ static int journal_check_line(struct core_journal *j, size_t lineno, const char 
 		return 0;
 	}
 	seq = (long long)json_integer_value(json_object_get(ev, "seq"));
-	if (seq != j->last_seq + 1) {
+	/* seq - 1, not last_seq + 1: an edited seq may be LLONG_MAX. */
+	if (seq - 1 != j->last_seq) {
 		j->intact = false;
 		gap = true;
-		if (seq > j->last_seq + 1)
+		if (seq - 1 > j->last_seq)
 			journal_warn(j,
 				     "%s line %zu: seq %lld follows seq %lld: %lld event(s) are "
 				     "missing, lines were removed",
@@ -658,6 +660,12 @@ int core_journal_append(struct core_journal *j, const char *event, json_t *detai
 				      "%s: an earlier write failed and could not be undone; "
 				      "restart the wizard before going on",
 				      j->path);
+	/* Only an edited journal gets here; the next seq cannot be written. */
+	if (j->last_seq == LLONG_MAX)
+		return core_error_set(err,
+				      "%s: the last event has seq %lld, so no event can follow "
+				      "it; the journal was edited: move it aside to go on",
+				      j->path, j->last_seq);
 	if (event == NULL || !journal_is_event_name(event))
 		return core_error_set(err, "%s: invalid event name \"%s\"", j->path,
 				      event != NULL ? event : "(null)");

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libncurses-dev libpq-dev libconfuse-dev libcurl4-openssl-dev libjansson-dev libssl-dev
   libcmocka-dev
+  clang libclang-rt-14-dev
   postgresql postgresql-client
   tmux
 )

@@ -413,6 +413,50 @@ static void test_removed_beginning_and_inserted_line(void **state)
 	core_journal_close(j);
 }
 
+/* Found by fuzzing: an edited seq of LLONG_MAX made the next line's check
+ * compute LLONG_MAX + 1 (UBSan), and so would the next append. */
+static void test_largest_seq(void **state)
+{
+	struct fixture *f = *state;
+	struct core_journal *j = NULL;
+	struct core_error err = {{0}};
+	const char *op = "\"operator\":{\"user\":\"a\",\"tty\":\"\",\"ssh_client\":\"\"}";
+	char line1[256], line2[512], hash[65];
+	char buf[800];
+	size_t len = 0;
+
+	snprintf(line1, sizeof(line1),
+		 "{\"seq\":9223372036854775807,\"time\":\"t\",%s,\"event\":\"note\","
+		 "\"details\":{},\"prev\":\"" ZERO64 "\"}",
+		 op);
+	sha256_hex(line1, strlen(line1), hash);
+	snprintf(line2, sizeof(line2),
+		 "{\"seq\":1,\"time\":\"t\",%s,\"event\":\"note\",\"details\":{},"
+		 "\"prev\":\"%s\"}",
+		 op, hash);
+	snprintf(buf, sizeof(buf), "%s\n%s\n", line1, line2);
+	assert_int_equal(mkdir(f->dir, 0700), 0);
+	spit(f->file, buf, strlen(buf));
+
+	j = open_ok(f->dir);
+	assert_false(core_journal_intact(j));
+	assert_true(has_warning(j, "line 2: seq 1 does not follow seq 9223372036854775807", NULL));
+	assert_int_equal(core_journal_count(j), 2);
+	append_ok(j, "note", NULL);
+	assert_int_equal(json_integer_value(json_object_get(core_journal_event(j, 2), "seq")), 2);
+	core_journal_close(j);
+
+	/* With that line last, nothing can be appended: refused, file unchanged. */
+	snprintf(buf, sizeof(buf), "%s\n", line1);
+	spit(f->file, buf, strlen(buf));
+	j = open_ok(f->dir);
+	assert_int_equal(core_journal_append(j, "note", NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "no event can follow"));
+	core_journal_close(j);
+	free(slurp(f->file, &len));
+	assert_int_equal(len, strlen(buf));
+}
+
 static void test_intact_journal_untouched_has_no_findings(void **state)
 {
 	struct fixture *f = *state;
@@ -651,6 +695,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_intact_journal_untouched_has_no_findings, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_largest_seq, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_redaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_and_readonly, setup, teardown),
