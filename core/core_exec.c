@@ -59,9 +59,7 @@ static int exec_env_matches(const char *spec, const char *var)
 	return strncmp(spec, var, n) == 0 && var[n] == '=';
 }
 
-/* The caller's environment with env_extra applied: "K=V" replaces or adds,
- * "K" removes, "PREFIX*" removes every variable starting with PREFIX. */
-static char **exec_build_env(const char *const *extra)
+char **core_exec_env(const char *const *extra)
 {
 	size_t n = 0, m = 0, o = 0, i, j;
 	char **envp;
@@ -169,7 +167,7 @@ int core_exec_capture(const char *const *argv, const char *const *env_extra, int
 	while (argv[argc] != NULL)
 		argc++;
 	av = calloc(argc + 1, sizeof(*av));
-	envp = exec_build_env(env_extra);
+	envp = core_exec_env(env_extra);
 	if (av == NULL || envp == NULL) {
 		core_error_set(err, "out of memory starting %s", argv[0]);
 		goto out;

@@ -32,6 +32,11 @@ int core_exec_capture(const char *const *argv, const char *const *env_extra, int
 
 void core_exec_result_done(struct core_exec_result *res);
 
+/* The caller's environment with extra applied (the rules of
+ * core_exec_capture). A new array of borrowed strings: free the array only.
+ * NULL when out of memory. */
+char **core_exec_env(const char *const *extra);
+
 /* Finds a program in PATH (or checks an explicit path). Writes the full path
  * into out; 0, or -1 with err naming what was searched. */
 int core_exec_which(const char *name, char *out, size_t size, struct core_error *err);

@@ -172,47 +172,6 @@ static void runner_quote_argv(char *buf, size_t size, const char *const *argv, s
 	}
 }
 
-/* Does the environment entry var match spec ("NAME=value", "NAME" or
- * "PREFIX*")? The same rules as core_exec_capture. */
-static bool runner_env_matches(const char *spec, const char *var)
-{
-	size_t n = strcspn(spec, "=");
-
-	if (spec[n] == '\0' && n > 0 && spec[n - 1] == '*')
-		return strncmp(spec, var, n - 1) == 0;
-	return strncmp(spec, var, n) == 0 && var[n] == '=';
-}
-
-/* The caller's environment with env_extra applied: "K=V" replaces or adds,
- * "K" removes, "PREFIX*" removes every variable starting with PREFIX. */
-static char **runner_build_env(const char *const *extra)
-{
-	size_t n = 0, m = 0, o = 0, i, j;
-	char **envp;
-
-	while (environ[n] != NULL)
-		n++;
-	while (extra != NULL && extra[m] != NULL)
-		m++;
-	envp = calloc(n + m + 1, sizeof(*envp));
-	if (envp == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		bool replaced = false;
-
-		for (j = 0; j < m && !replaced; j++)
-			replaced = runner_env_matches(extra[j], environ[i]);
-		if (!replaced)
-			envp[o++] = environ[i];
-	}
-	/* execve wants char *const[]; the strings are borrowed, never written. */
-	for (j = 0; j < m; j++) {
-		if (strchr(extra[j], '=') != NULL)
-			memcpy(&envp[o++], &extra[j], sizeof(char *));
-	}
-	return envp;
-}
-
 /* --- the supervisor (after the double fork) --- */
 
 /* The command: its own process group in the supervisor's session, stdin
@@ -772,7 +731,7 @@ int core_runner_start(const char *state_dir, const char *const *argv, const char
 		goto out;
 	}
 	av = calloc(argc + 1, sizeof(*av));
-	envp = runner_build_env(env_extra);
+	envp = core_exec_env(env_extra);
 	head = runner_json_head(id, started, argv);
 	if (av == NULL || envp == NULL || head == NULL) {
 		core_error_set(err, "out of memory starting %s", argv[0]);
