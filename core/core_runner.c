@@ -18,8 +18,6 @@
 
 #include "core/core_exec.h"
 
-extern char **environ;
-
 #define RUNNER_READ_MAX (4u << 20)  /* log bytes read per poll: polls stay quick */
 #define RUNNER_LINE_MAX (64u << 10) /* a longer line is delivered in pieces */
 #define RUNNER_CHUNK    65536
