@@ -35,8 +35,8 @@ const char *core_phase_name(enum core_phase p)
 }
 
 /* Are there community entities that migrate-community-to-enterprise has not
- * put into the default workspace yet? (§1.9: it adds workspace_entities rows
- * for every entity.) */
+ * put into a workspace yet? (§1.9: it adds workspace_entities rows for every
+ * entity, in `default`; Enterprise entities may live in other workspaces.) */
 static int path_entities_unmapped(const struct core_db_state *st)
 {
 	static const char *const tables[] = { "services", "routes", "consumers", "plugins" };
@@ -44,7 +44,7 @@ static int path_entities_unmapped(const struct core_db_state *st)
 
 	for (i = 0; st != NULL && i < sizeof(tables) / sizeof(tables[0]); i++)
 		if (core_state_count(st, tables[i]) > 0 &&
-		    core_state_in_default(st, tables[i]) < core_state_count(st, tables[i]))
+		    core_state_in_workspace(st, tables[i]) < core_state_count(st, tables[i]))
 			return 1;
 	return 0;
 }

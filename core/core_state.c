@@ -160,13 +160,12 @@ static char *state_round2_sql(PGconn *conn, const struct core_db_state *st)
 	ok &= state_append(&sql, &len, core_state_has_table(st, "plugins")
 					       ? "(SELECT json_agg(DISTINCT name) FROM plugins), "
 					       : "NULL, ") == 0;
-	/* Entities per type in the default workspace (§1.9): what tells a
-	 * community datastore after finish from one already migrated. */
+	/* Entities per type that belong to a workspace (§1.9): what tells a
+	 * community datastore after finish from an Enterprise one. */
 	ok &= state_append(&sql, &len, core_state_has_table(st, "workspace_entities")
 					       ? "(SELECT json_object_agg(entity_type, n) FROM "
 						 "(SELECT entity_type, count(DISTINCT entity_id) AS n "
-						 "FROM workspace_entities WHERE workspace_name = "
-						 "'default' GROUP BY entity_type) AS m);"
+						 "FROM workspace_entities GROUP BY entity_type) AS m);"
 					       : "NULL;") == 0;
 	if (ok)
 		return sql;
@@ -198,7 +197,7 @@ static int state_read_rows(PGresult *res, struct core_db_state *st)
 	return 0;
 }
 
-/* Sets in_default of each counted table from {"services": 200, ...}. */
+/* Sets in_workspace of each counted table from {"services": 200, ...}. */
 static void state_read_mapped(const char *text, struct core_db_state *st)
 {
 	json_t *obj = json_loads(text, 0, NULL);
@@ -207,7 +206,7 @@ static void state_read_mapped(const char *text, struct core_db_state *st)
 	for (i = 0; i < st->n_counts; i++) {
 		json_t *v = json_object_get(obj, st->counts[i].table);
 
-		st->counts[i].in_default = json_is_integer(v) ? json_integer_value(v) : 0;
+		st->counts[i].in_workspace = json_is_integer(v) ? json_integer_value(v) : 0;
 	}
 	json_decref(obj);
 }
@@ -233,7 +232,7 @@ static int state_read_counts(PGresult *res, struct core_db_state *st)
 		if (c->table == NULL)
 			goto out;
 		c->n = json_integer_value(val);
-		c->in_default = -1;
+		c->in_workspace = -1;
 		st->n_counts++;
 	}
 	st->ee_counter_sum = atoll(PQgetvalue(res, 0, 1));
@@ -366,13 +365,13 @@ long long core_state_count(const struct core_db_state *st, const char *table)
 	return -1;
 }
 
-long long core_state_in_default(const struct core_db_state *st, const char *table)
+long long core_state_in_workspace(const struct core_db_state *st, const char *table)
 {
 	size_t i;
 
 	for (i = 0; i < st->n_counts; i++)
 		if (strcmp(st->counts[i].table, table) == 0)
-			return st->counts[i].in_default;
+			return st->counts[i].in_workspace;
 	return -1;
 }
 

@@ -5,7 +5,7 @@
  * on the schema, tables not owned), and the database size. Round 2, one
  * multi-statement query shaped by round 1: the schema_meta rows (§2.1), the
  * `migrations` lock (§2.3), entity counts of the Kong tables present and of
- * their entities in the default workspace, the Enterprise workspace entity
+ * their entities in a workspace, the Enterprise workspace entity
  * counter sum (§1.9) and the plugin names in use. */
 #ifndef CORE_STATE_H
 #define CORE_STATE_H
@@ -21,7 +21,7 @@
 struct core_count {
 	char *table;
 	long long n;
-	long long in_default; /* entities of this type in the default workspace; -1 = no workspaces */
+	long long in_workspace; /* entities of this type in some workspace; -1 = no workspaces */
 };
 
 struct core_lock {
@@ -63,9 +63,9 @@ void core_state_done(struct core_db_state *st);
 
 bool core_state_has_table(const struct core_db_state *st, const char *table);
 
-/* Rows of the table in the default workspace (workspace_entities), -1 when
+/* Rows of the table that belong to a workspace (workspace_entities), -1 when
  * the datastore has no workspaces or the table is absent. */
-long long core_state_in_default(const struct core_db_state *st, const char *table);
+long long core_state_in_workspace(const struct core_db_state *st, const char *table);
 
 /* Rows of an entity table, or -1 when the table is absent. */
 long long core_state_count(const struct core_db_state *st, const char *table);

@@ -27,6 +27,8 @@ struct core_upgrade {
 	char *waived[MAX_WAIVERS];
 	char *reasons[MAX_WAIVERS];
 	size_t n_waived;
+	/* Settings given by core_upgrade_set_conf, owned here. */
+	char *conf[9];
 };
 
 const char *core_upgrade_step_name(enum core_upgrade_step step)
@@ -189,6 +191,8 @@ void core_upgrade_close(struct core_upgrade *u)
 	core_runner_free(u->run);
 	core_journal_close(u->journal);
 	PQfinish(u->conn);
+	for (i = 0; i < sizeof(u->conf) / sizeof(u->conf[0]); i++)
+		free(u->conf[i]);
 	for (i = 0; i < u->n_waived; i++) {
 		free(u->waived[i]);
 		free(u->reasons[i]);
@@ -307,6 +311,11 @@ static void upgrade_path_from_journal(struct core_upgrade *u)
 		    json_integer_value(json_object_get(d, "exit_code")) == 0)
 			migrated = true;
 	}
+	/* The run just ended is verified before its end is recorded. */
+	if (u->run != NULL && u->run_step == CORE_UPGRADE_C2E &&
+	    core_runner_info(u->run)->state == CORE_RUNNER_FINISHED &&
+	    core_runner_info(u->run)->exit_code == 0)
+		migrated = true;
 	if (!community)
 		return;
 	plan->path = CORE_PATH_CE_TO_EE13;
@@ -354,6 +363,40 @@ int core_upgrade_inspect(struct core_upgrade *u, struct core_error *err)
 					"source_version", u->insp.plan.source_version, "ready",
 					u->insp.ready, "results", upgrade_results_json(&u->insp)),
 			      err);
+}
+
+int core_upgrade_set_conf(struct core_upgrade *u, const struct core_session_input *session,
+			  const struct core_setting *portal,
+			  const struct core_setting *portal_is_legacy, struct core_error *err)
+{
+	const char *in[9] = { session->admin_gui_auth, session->enforce_rbac,
+			      session->admin_gui_session_conf, session->admin_gui_url,
+			      session->admin_api_uri, portal->value, portal->where,
+			      portal_is_legacy->value, portal_is_legacy->where };
+	char *copy[9] = { NULL };
+	size_t i;
+
+	for (i = 0; i < 9; i++) {
+		if (in[i] != NULL && (copy[i] = strdup(in[i])) == NULL) {
+			while (i-- > 0)
+				free(copy[i]);
+			return core_error_set(err, "out of memory");
+		}
+	}
+	for (i = 0; i < 9; i++) {
+		free(u->conf[i]);
+		u->conf[i] = copy[i];
+	}
+	u->p.inspect.session.admin_gui_auth = u->conf[0];
+	u->p.inspect.session.enforce_rbac = u->conf[1];
+	u->p.inspect.session.admin_gui_session_conf = u->conf[2];
+	u->p.inspect.session.admin_gui_url = u->conf[3];
+	u->p.inspect.session.admin_api_uri = u->conf[4];
+	u->p.inspect.portal.value = u->conf[5];
+	u->p.inspect.portal.where = u->conf[6];
+	u->p.inspect.portal_is_legacy.value = u->conf[7];
+	u->p.inspect.portal_is_legacy.where = u->conf[8];
+	return 0;
 }
 
 int core_upgrade_waive(struct core_upgrade *u, const char *check_id, const char *reason,

@@ -59,6 +59,13 @@ void core_upgrade_close(struct core_upgrade *u);
 int core_upgrade_inspect(struct core_upgrade *u, struct core_error *err);
 const struct core_inspection *core_upgrade_inspection(const struct core_upgrade *u);
 
+/* Replaces the kong.conf settings the next inspections read (the Kong
+ * Manager session settings, portal, portal_is_legacy), after the wizard
+ * wrote kong.conf. The strings are copied. 0, or -1 with err (memory). */
+int core_upgrade_set_conf(struct core_upgrade *u, const struct core_session_input *session,
+			  const struct core_setting *portal,
+			  const struct core_setting *portal_is_legacy, struct core_error *err);
+
 /* Records a waiver of a waivable check with the operator's typed reason. */
 int core_upgrade_waive(struct core_upgrade *u, const char *check_id, const char *reason,
 		       struct core_error *err);

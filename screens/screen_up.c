@@ -1,0 +1,167 @@
+/* screen_up.c — step 5: `kong migrations up`, non-destructive (SPEC §2.5). */
+#include <stdio.h>
+#include <string.h>
+
+#include "screens/screens_internal.h"
+
+static struct {
+	char msg[1024];
+} up;
+
+static bool up_applies(const struct screen_ctx *ctx)
+{
+	return screen_insp(ctx)->plan.path != CORE_PATH_NONE;
+}
+
+static void up_enter(struct screen_ctx *ctx)
+{
+	up.msg[0] = '\0';
+	if (screen_run_is(ctx, CORE_UPGRADE_UP)) {
+		screen_run_poll(ctx);
+		ctx->ticking = !ctx->run.ended;
+	}
+}
+
+static void up_tick(struct screen_ctx *ctx)
+{
+	if (screen_run_poll(ctx) || ctx->run.ended)
+		ctx->ticking = false;
+}
+
+/* "core: 007_140_to_150, 008_150_to_200 (2)" lines of what up will run. */
+static int up_draw_plan(const struct core_inspection *in, WINDOW *w, int y, int max, int cols)
+{
+	const struct core_kong_table *t = &in->list.fresh;
+	char buf[1024];
+	size_t i, k;
+	int used = 0;
+
+	if (!in->list_ok) {
+		tui_wrap(w, y, 2, 2, cols - 4, TUI_ROLE_WARN, in->list_error);
+		return 2;
+	}
+	if (t->n == 0)
+		return tui_put(w, y, 2, cols - 4, TUI_ROLE_DIM, false,
+			       "(kong migrations list shows no new migrations)") > 0;
+	for (i = 0; i < t->n && used < max; i++) {
+		size_t len = 0;
+
+		len += (size_t)snprintf(buf, sizeof(buf), "%s (%zu): ", t->subs[i].subsystem,
+					t->subs[i].n);
+		for (k = 0; k < t->subs[i].n && len < sizeof(buf); k++)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+						k > 0 ? ", " : "", t->subs[i].names[k]);
+		tui_put(w, y + used++, 4, cols - 6, TUI_ROLE_NORMAL, false, buf);
+	}
+	return used;
+}
+
+static void up_draw(struct screen_ctx *ctx, WINDOW *w)
+{
+	const struct core_inspection *in = screen_insp(ctx);
+	int cols = getmaxx(w), rows = getmaxy(w);
+	bool attached = screen_run_is(ctx, CORE_UPGRADE_UP) && ctx->run.log != NULL;
+	char buf[2048];
+	int y = 0;
+
+	y += tui_wrap(w, y, 1, 3, cols - 2, TUI_ROLE_NORMAL,
+		      "'kong migrations up' does only non-destructive operations: the old "
+		      "cluster keeps working on this database while it runs and afterwards, "
+		      "until 'finish'. Nothing is removed.");
+	tui_put(w, y++, 1, cols - 2, TUI_ROLE_TITLE, false,
+		"What 'up' will run (kong migrations list: new migrations):");
+	y += up_draw_plan(in, w, y, attached ? 3 : 8, cols);
+	y++;
+	if (attached) {
+		screen_run_draw(ctx, w, y, rows - 2 - y, cols, "migrated ");
+		if (ctx->run.ended) {
+			screen_run_outcome(ctx, buf, sizeof(buf));
+			tui_put(w, rows - 2, 1, cols - 2,
+				strstr(buf, "verified") != NULL ? TUI_ROLE_OK : TUI_ROLE_FAIL, false,
+				buf);
+		} else {
+			tui_put(w, rows - 2, 1, cols - 2, TUI_ROLE_WARN, false,
+				"Running... q quits the wizard; the run goes on.");
+		}
+	} else if (in->plan.phase != CORE_PHASE_NOT_STARTED) {
+		tui_put(w, y, 2, cols - 4, TUI_ROLE_OK, false,
+			"'up' has already run: the datastore has its migrations (phase up-done or "
+			"later).");
+	} else {
+		core_upgrade_blockers(ctx->u, CORE_UPGRADE_UP, NULL, NULL, buf, sizeof(buf));
+		if (buf[0] != '\0') {
+			tui_put(w, y++, 2, cols - 4, TUI_ROLE_FAIL, false, "Cannot start yet:");
+			tui_wrap(w, y, 2, rows - 3 - y, cols - 4, TUI_ROLE_FAIL, buf);
+		} else {
+			tui_put(w, y, 2, cols - 4, TUI_ROLE_NORMAL, false,
+				"Enter: run 'kong migrations up' now.");
+		}
+	}
+	if (up.msg[0] != '\0' || ctx->note[0] != '\0')
+		tui_put(w, rows - 1, 1, cols - 2, TUI_ROLE_FAIL, false,
+			up.msg[0] != '\0' ? up.msg : ctx->note);
+}
+
+static enum tui_result up_action(struct screen_ctx *ctx, enum tui_action a, int ch)
+{
+	const struct core_inspection *in = screen_insp(ctx);
+	const struct core_runner_info *run = core_upgrade_run(ctx->u);
+	struct core_error err = { { 0 } };
+
+	(void)ch;
+	switch (a) {
+	case TUI_ACT_SELECT:
+		if (run != NULL && run->state == CORE_RUNNER_RUNNING)
+			return TUI_HANDLED;
+		if (in->plan.phase != CORE_PHASE_NOT_STARTED)
+			return TUI_NEXT;
+		if (core_upgrade_start(ctx->u, CORE_UPGRADE_UP, NULL, NULL, false, NULL, &err) < 0) {
+			snprintf(up.msg, sizeof(up.msg), "%s", err.msg);
+			return TUI_HANDLED;
+		}
+		up.msg[0] = '\0';
+		screen_run_poll(ctx);
+		ctx->ticking = true;
+		return TUI_HANDLED;
+	case TUI_ACT_NEXT:
+		if (run != NULL && run->state == CORE_RUNNER_RUNNING) {
+			snprintf(up.msg, sizeof(up.msg), "'up' is running: wait for it to end.");
+			return TUI_HANDLED;
+		}
+		if (in->plan.phase == CORE_PHASE_NOT_STARTED) {
+			snprintf(up.msg, sizeof(up.msg), "Run 'up' first (Enter).");
+			return TUI_HANDLED;
+		}
+		return TUI_NEXT;
+	default:
+		if (ctx->run.log != NULL && screen_run_is(ctx, CORE_UPGRADE_UP))
+			return tui_log_action(ctx->run.log, a, ch, 8);
+		return TUI_IGNORED;
+	}
+}
+
+static enum tui_context up_context(const struct screen_ctx *ctx)
+{
+	return ctx->run.log != NULL ? tui_log_context(ctx->run.log) : TUI_CTX_LIST;
+}
+
+static const char *up_help(const struct screen_ctx *ctx)
+{
+	(void)ctx;
+	return "Up: runs 'kong migrations up' with the new node's kong.conf, supervised: it "
+	       "survives the wizard and the SSH session. Its output streams into the log (/ "
+	       "searches, f follows). When it ends, schema_meta is read again to verify that "
+	       "every migration it reported is recorded. Old nodes keep working.";
+}
+
+const struct screen_ops screen_up = {
+	.name = "up",
+	.title = "Up (non-destructive)",
+	.applies = up_applies,
+	.enter = up_enter,
+	.draw = up_draw,
+	.action = up_action,
+	.context = up_context,
+	.tick = up_tick,
+	.help = up_help,
+};

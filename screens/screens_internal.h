@@ -1,0 +1,106 @@
+/* screens_internal.h — what the wizard's steps share: the context every
+ * screen gets, the ops table each step exports, and small helpers
+ * (screens_common.c). Only screens/ includes this file. */
+#ifndef SCREENS_INTERNAL_H
+#define SCREENS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/core_upgrade.h"
+#include "screens/screens.h"
+#include "tui/tui.h"
+
+/* Output of the run in progress or the last one (Up, Finish, C2E share it:
+ * there is one run at a time). */
+struct screen_runpane {
+	struct tui_log *log;
+	struct core_runner_progress prog;
+	char id[64];	 /* the run followed; "" when none */
+	bool ended;	 /* the run has ended and was verified */
+	char error[512]; /* polling failed */
+};
+
+/* The wizard's state shared by every screen; owned by screens.c. */
+struct screen_ctx {
+	const struct screens_env *env;
+	struct core_upgrade *u;
+	struct tui_loop *loop;
+	bool ticking;		   /* the screen wants .tick every 200 ms */
+	struct screen_runpane run;
+	char note[1024];	   /* last error of the glue, shown by the screens */
+};
+
+/* One wizard step. Only name, title, applies and draw are required.
+ *  applies: is the step part of the flow for the detected path?
+ *  enter/leave: the step becomes / stops being the current one.
+ *  action: TUI_NEXT / TUI_BACK ask the registry to move; TUI_IGNORED lets
+ *          the registry handle NEXT/BACK/QUIT itself.
+ *  context: where keys go now (dialogs and forms take text).
+ *  tick: every 200 ms while ctx->ticking (runs, fleet polls).
+ *  help: the step's help text. */
+struct screen_ops {
+	const char *name;
+	const char *title;
+	bool (*applies)(const struct screen_ctx *ctx);
+	void (*enter)(struct screen_ctx *ctx);
+	void (*draw)(struct screen_ctx *ctx, WINDOW *w);
+	enum tui_result (*action)(struct screen_ctx *ctx, enum tui_action a, int ch);
+	enum tui_context (*context)(const struct screen_ctx *ctx);
+	void (*tick)(struct screen_ctx *ctx);
+	void (*leave)(struct screen_ctx *ctx);
+	const char *(*help)(const struct screen_ctx *ctx);
+};
+
+extern const struct screen_ops screen_welcome;
+extern const struct screen_ops screen_prereq;
+extern const struct screen_ops screen_session;
+extern const struct screen_ops screen_backup;
+extern const struct screen_ops screen_up;
+extern const struct screen_ops screen_traffic;
+extern const struct screen_ops screen_finish;
+extern const struct screen_ops screen_c2e;
+extern const struct screen_ops screen_done;
+
+/* ---- helpers (screens_common.c) */
+
+/* The current inspection (NULL only if none could be made). */
+const struct core_inspection *screen_insp(const struct screen_ctx *ctx);
+
+/* Inspects again; on failure the message goes to ctx->note. 0 or -1. */
+int screen_inspect(struct screen_ctx *ctx);
+
+/* "Kong Enterprise 0.36" for an edition and version. */
+void screen_release(enum core_edition e, const char *version, char *buf, size_t size);
+
+/* "EE 0.36 -> EE 1.3" / "CE 1.2 -> EE 1.3" / "" for the header. */
+const char *screen_path_label(const struct core_inspection *in);
+
+/* UTC "2024-05-01 10:02" from ms since the epoch. */
+void screen_time_ms(long long ms, char *buf, size_t size);
+
+/* "12.3 MiB". */
+void screen_bytes(long long n, char *buf, size_t size);
+
+/* The step of the journal's last run-start ("up", ...), or NULL. */
+const char *screen_run_step(const struct screen_ctx *ctx);
+
+/* Whether the run in progress or last run is of step. */
+bool screen_run_is(const struct screen_ctx *ctx, enum core_upgrade_step step);
+
+/* Follows the run (if any) into ctx->run: re-attaches after a restart
+ * (the log is read from its start). Returns true when the run has just
+ * ended (outcome recorded and verified). */
+bool screen_run_poll(struct screen_ctx *ctx);
+
+/* Draws the run pane: a gauge row then the log in a box. */
+void screen_run_draw(const struct screen_ctx *ctx, WINDOW *w, int y, int h, int width,
+		     const char *label);
+
+/* A one-line summary of how the last run of the current step ended. */
+void screen_run_outcome(const struct screen_ctx *ctx, char *buf, size_t size);
+
+/* Writes "label  value" at row y (label column 14 wide). */
+void screen_kv(WINDOW *w, int y, const char *label, enum tui_role role, const char *value);
+
+#endif
