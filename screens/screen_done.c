@@ -48,10 +48,10 @@ static void done_draw(struct screen_ctx *ctx, WINDOW *w)
 	size_t i;
 	int y = 0;
 
-	tui_put(w, y++, 1, cols - 2, done_complete(ctx) ? TUI_ROLE_OK : TUI_ROLE_WARN, false,
-		done_complete(ctx) ? "The upgrade is complete. You can safely make Admin API "
-				     "requests to your 1.3 nodes."
-				   : "The upgrade is not complete yet: go back to the open step.");
+	y += tui_wrap(w, y, 1, 2, cols - 2, done_complete(ctx) ? TUI_ROLE_OK : TUI_ROLE_WARN,
+		      done_complete(ctx) ? "The upgrade is complete. You can safely make Admin API "
+					   "requests to your 1.3 nodes."
+					 : "The upgrade is not complete yet: go back to the open step.");
 	y++;
 	tui_put(w, y++, 1, cols - 2, TUI_ROLE_TITLE, false, "What ran (journal)");
 	for (i = 0; i < core_journal_count(j) && y < rows - 9; i++) {

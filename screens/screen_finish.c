@@ -97,7 +97,7 @@ static void finish_draw(struct screen_ctx *ctx, WINDOW *w)
 	int y = 0;
 
 	tui_put(w, y++, 1, cols - 2, TUI_ROLE_FAIL, false, "THE POINT OF NO RETURN");
-	y += tui_wrap(w, y, 1, 3, cols - 2, TUI_ROLE_NORMAL,
+	y += tui_wrap(w, y, 1, 4, cols - 2, TUI_ROLE_NORMAL,
 		      "'kong migrations finish' puts the database in the final state for Kong "
 		      "Enterprise 1.3. From this point on, it will not be possible to start nodes in "
 		      "the old cluster pointing to the same datastore anymore. Only the backup takes "

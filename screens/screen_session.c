@@ -127,6 +127,14 @@ static void session_draw_diff(WINDOW *w, int rows, int cols)
 		"Enter: write it (a backup copy is kept)   Esc: cancel");
 }
 
+/* Two lines at most of wrapped text at column 2; returns the lines drawn. */
+static int screen_wrap2(WINDOW *w, int y, int cols, enum tui_role role, const char *s)
+{
+	int n = tui_wrap(w, y, 2, 2, cols - 3, role, s);
+
+	return n < 2 ? n : 2;
+}
+
 static void session_draw(struct screen_ctx *ctx, WINDOW *w)
 {
 	const struct core_inspection *in = screen_insp(ctx);
@@ -147,11 +155,11 @@ static void session_draw(struct screen_ctx *ctx, WINDOW *w)
 			 session_value("enforce_rbac"));
 		screen_kv(w, y++, "admin_gui_auth", TUI_ROLE_NORMAL, buf);
 		for (i = 0; i < r->n_findings && i < 3; i++)
-			tui_put(w, y++, 2, cols - 3,
-				r->findings[i].level == CORE_SESSION_OK     ? TUI_ROLE_OK
-				: r->findings[i].level == CORE_SESSION_WARN ? TUI_ROLE_WARN
-									    : TUI_ROLE_FAIL,
-				false, r->findings[i].text);
+			y += screen_wrap2(w, y, cols,
+					 r->findings[i].level == CORE_SESSION_OK     ? TUI_ROLE_OK
+					 : r->findings[i].level == CORE_SESSION_WARN ? TUI_ROLE_WARN
+										     : TUI_ROLE_FAIL,
+					 r->findings[i].text);
 		if (sc != NULL && sc->status == CORE_CHECK_FAIL && session.masked[0] != '\0') {
 			tui_put(w, y++, 2, cols - 3, TUI_ROLE_DIM, false,
 				"Computed admin_gui_session_conf:");
@@ -160,11 +168,9 @@ static void session_draw(struct screen_ctx *ctx, WINDOW *w)
 				      "The same secret must be set on every node: it is written to "
 				      "kong.conf (0600 backup copy kept); copy that line to the others.");
 		}
-		snprintf(buf, sizeof(buf), "%s: %s", sc != NULL ? core_check_status_name(sc->status) : "?",
-			 sc != NULL ? sc->message : "");
-		tui_put(w, y++, 2, cols - 3,
-			sc != NULL && sc->status == CORE_CHECK_FAIL ? TUI_ROLE_FAIL : TUI_ROLE_OK, false,
-			buf);
+		if (r->n_findings == 0)
+			tui_put(w, y++, 2, cols - 3, TUI_ROLE_OK, false,
+				"admin_gui_session_conf is set and fits Kong Manager");
 		y++;
 	}
 	if (session_portal(ctx)) {

@@ -155,7 +155,7 @@ static void screen_app_frame(void *arg, struct tui_frame *f)
 	b = core_upgrade_last_backup(app->ctx.u, &fresh, why, sizeof(why));
 	if (b != NULL) {
 		f->backup.state = b->verified ? TUI_BACKUP_VERIFIED : TUI_BACKUP_UNVERIFIED;
-		screen_time_ms(b->time_ms, app->backup_when, sizeof(app->backup_when));
+		screen_time_short(b->time_ms, app->backup_when, sizeof(app->backup_when));
 		f->backup.when = app->backup_when;
 		f->backup.bytes = (unsigned long long)b->size;
 	}

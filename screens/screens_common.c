@@ -57,6 +57,15 @@ void screen_time_ms(long long ms, char *buf, size_t size)
 		snprintf(buf, size, "?");
 }
 
+void screen_time_short(long long ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%d %b %H:%M UTC", &tm) == 0)
+		snprintf(buf, size, "?");
+}
+
 void screen_bytes(long long n, char *buf, size_t size)
 {
 	if (n >= 1024LL * 1024 * 1024)
@@ -168,7 +177,8 @@ void screen_run_outcome(const struct screen_ctx *ctx, char *buf, size_t size)
 void screen_kv(WINDOW *w, int y, const char *label, enum tui_role role, const char *value)
 {
 	int cols = getmaxx(w);
+	int width = (int)strlen(label) + 1 > 14 ? (int)strlen(label) + 1 : 14;
 
-	tui_put(w, y, 2, 14, TUI_ROLE_DIM, true, label);
-	tui_put(w, y, 16, cols - 17, role, false, value);
+	tui_put(w, y, 2, width, TUI_ROLE_DIM, true, label);
+	tui_put(w, y, 2 + width, cols - 2 - width, role, false, value);
 }

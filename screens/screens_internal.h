@@ -78,6 +78,8 @@ const char *screen_path_label(const struct core_inspection *in);
 
 /* UTC "2024-05-01 10:02" from ms since the epoch. */
 void screen_time_ms(long long ms, char *buf, size_t size);
+/* "26 Nov 09:54 UTC": for the status bar, where space is short. */
+void screen_time_short(long long ms, char *buf, size_t size);
 
 /* "12.3 MiB". */
 void screen_bytes(long long n, char *buf, size_t size);
