@@ -71,6 +71,11 @@ int core_pg_connect(const struct core_pg_params *p, PGconn **out, struct core_er
 	return 0;
 }
 
+void core_pg_close(PGconn *conn)
+{
+	PQfinish(conn);
+}
+
 const char *core_pg_where(PGconn *conn)
 {
 	static _Thread_local char buf[512];

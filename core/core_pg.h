@@ -34,6 +34,9 @@ struct core_pg_params {
  * owned by the caller (PQfinish). */
 int core_pg_connect(const struct core_pg_params *p, PGconn **out, struct core_error *err);
 
+/* Closes a connection from core_pg_connect; NULL is a no-op. */
+void core_pg_close(PGconn *conn);
+
 /* "host:port/dbname" of a connection, for messages (static buffer per thread). */
 const char *core_pg_where(PGconn *conn);
 

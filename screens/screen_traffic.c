@@ -73,7 +73,7 @@ static void traffic_poll(struct screen_ctx *ctx)
 		traffic.conn = NULL;
 	} else if (traffic.conn != NULL && core_census_take(traffic.conn, traffic.map, &c, &err) < 0) {
 		snprintf(traffic.census_error, sizeof(traffic.census_error), "%s", err.msg);
-		PQfinish(traffic.conn);
+		core_pg_close(traffic.conn);
 		traffic.conn = NULL;
 	} else if (c != NULL) {
 		core_census_free(traffic.census);
@@ -122,7 +122,7 @@ static void traffic_leave(struct screen_ctx *ctx)
 	traffic.census = NULL;
 	core_census_map_free(traffic.map);
 	traffic.map = NULL;
-	PQfinish(traffic.conn);
+	core_pg_close(traffic.conn);
 	traffic.conn = NULL;
 }
 
