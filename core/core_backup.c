@@ -1,5 +1,6 @@
 #include "core/core_backup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -241,8 +242,34 @@ static int backup_check_space(const char *dir, long long estimate, long long tes
 	return 0;
 }
 
+/* Removes <dir>/<safe>-*.dump.partial left by a backup that was killed (the
+ * wizard died mid-dump): only one operator works at a time (the operator
+ * lock), so no such file belongs to a backup still running. */
+static void backup_remove_stale(const char *dir, const char *safe)
+{
+	static const char suffix[] = ".dump.partial";
+	char path[4096 + 256];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	size_t n = strlen(safe);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (len > n + sizeof(suffix) && strncmp(e->d_name, safe, n) == 0 &&
+		    e->d_name[n] == '-' &&
+		    strcmp(e->d_name + len - (sizeof(suffix) - 1), suffix) == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
 /* Creates <dir>/<db>-<UTC time>[-N].dump.partial with O_EXCL, 0600; the final
- * name (without .partial) is free too. */
+ * name (without .partial) is free too. Stale partial files go first. */
 static int backup_create_partial(const char *dir, const char *dbname, long long time_ms,
 				 char *final, size_t size, int *fd, struct core_error *err)
 {
@@ -257,6 +284,7 @@ static int backup_create_partial(const char *dir, const char *dbname, long long 
 	for (i = 0; dbname[i] != '\0' && i + 1 < sizeof(safe); i++)
 		safe[i] = strchr("/\\ :", dbname[i]) == NULL && dbname[i] > 0x20 ? dbname[i] : '_';
 	safe[i] = '\0';
+	backup_remove_stale(dir, safe);
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	for (n = 1; n < 100; n++) {

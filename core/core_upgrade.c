@@ -168,9 +168,26 @@ int core_upgrade_open(const struct core_upgrade_params *p, struct core_upgrade *
 		u->run_step = step != NULL && strcmp(step, "finish") == 0 ? CORE_UPGRADE_FINISH
 			      : step != NULL && strcmp(step, "up") == 0   ? CORE_UPGRADE_UP
 									  : CORE_UPGRADE_C2E;
-		/* A run that ended while nobody watched is recorded by the next poll. */
 		u->run_end_recorded = core_runner_info(u->run)->state != CORE_RUNNER_RUNNING &&
 				      upgrade_end_recorded(u, core_runner_info(u->run)->id);
+		/* A run that ended while no wizard watched (it was killed, the SSH
+		 * session dropped): its outcome goes to the journal now. */
+		if (p->exclusive && !u->run_end_recorded &&
+		    core_runner_info(u->run)->state != CORE_RUNNER_RUNNING) {
+			const struct core_runner_info *info = core_runner_info(u->run);
+
+			if (upgrade_record(u, "run-end",
+					   json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s}", "step",
+						     core_upgrade_step_name(u->run_step), "id",
+						     info->id, "state",
+						     core_runner_state_name(info->state), "exit_code",
+						     info->exit_code, "signal", info->signal, "log",
+						     info->log, "noticed",
+						     "after the wizard that started it was gone"),
+					   err) < 0)
+				goto out;
+			u->run_end_recorded = true;
+		}
 	}
 	*out = u;
 	u = NULL;
