@@ -37,7 +37,13 @@ struct fleet_node {
 	long prev_ms;
 	bool have_prev;
 	long long own; /* our requests answered since the last /status */
+	long root_ms;  /* when `GET /` last answered; 0 = never, or since a failure */
 };
+
+/* The version and node id of `GET /` change only when a node restarts, which
+ * a failed /status shows: ask for them again after a failure and otherwise
+ * only this often, so that a refresh of a large fleet costs one request a node. */
+#define FLEET_ROOT_EVERY_MS 30000
 
 struct fleet_sock {
 	curl_socket_t fd;
@@ -623,10 +629,14 @@ static void fleet_done(struct core_fleet *f, struct fleet_node *n, CURLcode resu
 		n->prev_ms = now;
 		n->have_prev = true;
 		n->own = 0;
-		if (fleet_request(f, n, FLEET_ROOT) == 0)
+		if ((n->root_ms == 0 || now - n->root_ms >= FLEET_ROOT_EVERY_MS) &&
+		    fleet_request(f, n, FLEET_ROOT) == 0)
 			return;
+	} else if (ok == 0) {
+		n->root_ms = now;
 	} else if (ok < 0 && stage == FLEET_STATUS) {
 		/* Without a fresh total the rate has no baseline any more. */
+		n->root_ms = 0;
 		n->have_prev = false;
 		n->next.rate_known = false;
 		n->next.rate = 0;

@@ -20,6 +20,7 @@
 
 #define RUNNER_READ_MAX (4u << 20)  /* log bytes read per poll: polls stay quick */
 #define RUNNER_LINE_MAX (64u << 10) /* a longer line is delivered in pieces */
+#define RUNNER_MIGS_MAX 1024	    /* "migrated up to" lines kept for the schema check */
 #define RUNNER_CHUNK    65536
 #define RUNNER_READY_MS 10000 /* the supervisor reports within this */
 
@@ -811,6 +812,10 @@ static int runner_add_mig(struct core_runner_run *r, const char *sub, size_t sub
 {
 	struct runner_mig *m;
 
+	/* Kong prints one such line per migration (a few dozen); a log that
+	 * prints thousands is not Kong's, and memory must stay flat. */
+	if (r->n_migs == RUNNER_MIGS_MAX)
+		return 0;
 	if (r->n_migs == r->cap_migs) {
 		size_t cap = r->cap_migs == 0 ? 16 : r->cap_migs * 2;
 
