@@ -12,11 +12,18 @@ int core_inspect_run(const struct core_inspect_params *p, struct core_inspection
 	PGconn *conn = NULL;
 
 	memset(out, 0, sizeof(*out));
-	if (core_pg_connect(&p->pg, &conn, &e) == 0 && core_state_read(conn, &out->db, &e) == 0)
+	if (p->conn != NULL)
+		conn = p->conn;
+	else if (p->connect_error != NULL)
+		core_error_set(&e, "%s", p->connect_error);
+	else
+		core_pg_connect(&p->pg, &conn, &e);
+	if (conn != NULL && core_state_read(conn, &out->db, &e) == 0)
 		out->db_ok = true;
 	else
 		snprintf(out->db_error, sizeof(out->db_error), "%s", e.msg);
-	PQfinish(conn);
+	if (conn != p->conn)
+		PQfinish(conn);
 	if (out->db_ok)
 		core_catalog_detect(out->db.has_schema_meta, out->db.rows, out->db.n_rows,
 				    &out->detection);

@@ -1,8 +1,8 @@
 /* core_inspect.h — look at everything once: the datastore, the new kong
  * binary, the kong.conf settings; detect the release, decide the path and
  * phase, and run the prerequisite checks. What `check`, `status` and the
- * wizard's first screens show. Costs: connect + 2 datastore round trips,
- * `kong version`, `kong migrations list`. */
+ * wizard's first screens show. Costs: 2 datastore round trips (plus the
+ * connection, when none is given), `kong version`, `kong migrations list`. */
 #ifndef CORE_INSPECT_H
 #define CORE_INSPECT_H
 
@@ -20,6 +20,9 @@
 
 struct core_inspect_params {
 	struct core_pg_params pg;
+	PGconn *conn;			/* a connection to use (borrowed); NULL = connect */
+	const char *connect_error;	/* with conn NULL: why the caller could not connect
+					 * (then no second attempt is made) */
 	const char *kong_binary;	/* the NEW kong CLI */
 	const char *kong_conf;		/* passed to it as -c; NULL = its own lookup */
 	int kong_timeout_ms;		/* for `kong version` / `kong migrations list`; 0 = 60 s */

@@ -49,7 +49,9 @@ int core_pg_connect(const struct core_pg_params *p, PGconn **out, struct core_er
 	keys[n] = "options", vals[n++] = options;
 	keys[n] = "application_name",
 	vals[n++] = p->application_name != NULL ? p->application_name : "kong-upgrade-wizard";
-	keys[n] = "sslmode", vals[n++] = p->ssl_verify ? "verify-full" : p->ssl ? "require" : "prefer";
+	/* Kong (pgmoon) does not try TLS unless pg_ssl is on: neither do we, and
+	 * "prefer" would cost a round trip on every connection. */
+	keys[n] = "sslmode", vals[n++] = p->ssl_verify ? "verify-full" : p->ssl ? "require" : "disable";
 	if (p->ssl_verify && p->ssl_root_cert != NULL)
 		keys[n] = "sslrootcert", vals[n++] = p->ssl_root_cert;
 	if (p->password != NULL)

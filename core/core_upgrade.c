@@ -217,22 +217,6 @@ void core_upgrade_close(struct core_upgrade *u)
 	free(u);
 }
 
-int core_upgrade_lock_holder(struct core_upgrade *u, struct core_oplock_holder *h,
-			     struct core_error *err)
-{
-	PGconn *conn = NULL;
-	int rc;
-
-	memset(h, 0, sizeof(*h));
-	if (u->p.exclusive)
-		return 0; /* we hold it */
-	if (core_pg_connect(&u->p.inspect.pg, &conn, err) < 0)
-		return -1;
-	rc = core_oplock_holder(conn, h, err);
-	PQfinish(conn);
-	return rc;
-}
-
 const struct core_pg_params *core_upgrade_pg_params(const struct core_upgrade *u)
 {
 	return &u->p.inspect.pg;
@@ -267,20 +251,45 @@ const struct core_backup_info *core_upgrade_last_backup(const struct core_upgrad
 	return &u->backup;
 }
 
+/* The session's connection, (re)made when needed: one connection serves the
+ * operator lock, the identity and every inspection. When the server
+ * restarted, the lock went with the old connection and is taken again. */
+static PGconn *upgrade_conn(struct core_upgrade *u, struct core_error *err)
+{
+	struct core_oplock_holder holder;
+	char who[512];
+	int taken;
+
+	if (u->conn != NULL && PQstatus(u->conn) == CONNECTION_OK)
+		return u->conn;
+	PQfinish(u->conn);
+	u->conn = NULL;
+	if (core_pg_connect(&u->p.inspect.pg, &u->conn, err) < 0)
+		return NULL;
+	if (!u->p.exclusive)
+		return u->conn;
+	taken = core_oplock_try(u->conn, &holder, err);
+	if (taken == 1)
+		return u->conn;
+	if (taken == 0) {
+		core_oplock_describe(&holder, who, sizeof(who));
+		core_error_set(err, "the connection to the datastore was lost, and meanwhile another "
+				    "operator took the wizard's lock: %s", who);
+	}
+	PQfinish(u->conn);
+	u->conn = NULL;
+	return NULL;
+}
+
 /* Reads the datastore's identity once (for backup freshness). */
-static void upgrade_identify(struct core_upgrade *u)
+static void upgrade_identify(struct core_upgrade *u, PGconn *conn)
 {
 	struct core_error ignored = { { 0 } };
-	PGconn *conn = u->conn;
 
-	if (u->have_identity)
-		return;
-	if (conn == NULL && core_pg_connect(&u->p.inspect.pg, &conn, &ignored) < 0)
+	if (u->have_identity || conn == NULL)
 		return;
 	u->have_identity = core_backup_identify(conn, &u->p.inspect.pg, &u->identity,
 						&ignored) == 0;
-	if (conn != u->conn)
-		PQfinish(conn);
 }
 
 static json_t *upgrade_results_json(const struct core_inspection *in)
@@ -346,11 +355,14 @@ int core_upgrade_inspect(struct core_upgrade *u, struct core_error *err)
 	struct core_inspect_params p = u->p.inspect;
 	const char *waived[MAX_WAIVERS + 64];
 	const char *reasons[MAX_WAIVERS + 64];
+	struct core_error conn_err = { { 0 } };
 	char why[512];
 	size_t n = 0, i;
 	bool fresh;
 
-	upgrade_identify(u);
+	p.conn = upgrade_conn(u, &conn_err);
+	p.connect_error = p.conn == NULL ? conn_err.msg : NULL;
+	upgrade_identify(u, p.conn);
 	core_upgrade_last_backup(u, &fresh, why, sizeof(why));
 	p.backup_fresh = fresh;
 	p.backup_why = why;
@@ -370,6 +382,15 @@ int core_upgrade_inspect(struct core_upgrade *u, struct core_error *err)
 	u->have_inspection = false;
 	if (core_inspect_run(&p, &u->insp, err) < 0)
 		return -1;
+	/* The server restarted since the last look: the failed query showed it;
+	 * look once more on a new connection. */
+	if (!u->insp.db_ok && p.conn != NULL && PQstatus(p.conn) != CONNECTION_OK) {
+		core_inspect_done(&u->insp);
+		p.conn = upgrade_conn(u, &conn_err);
+		p.connect_error = p.conn == NULL ? conn_err.msg : NULL;
+		if (core_inspect_run(&p, &u->insp, err) < 0)
+			return -1;
+	}
 	u->have_inspection = true;
 	upgrade_path_from_journal(u);
 	return upgrade_record(u, "check",
@@ -748,7 +769,7 @@ int core_upgrade_entity_counts(struct core_upgrade *u, struct core_entity_count 
 		"certificates", "snis", "acls", "basicauth_credentials", "hmacauth_credentials",
 		"jwt_secrets", "keyauth_credentials", "oauth2_credentials",
 	};
-	PGconn *conn = u->conn;
+	PGconn *conn = upgrade_conn(u, err);
 	PGresult *res = NULL;
 	const char *params[1];
 	bool has_we;
@@ -756,7 +777,7 @@ int core_upgrade_entity_counts(struct core_upgrade *u, struct core_entity_count 
 	int rc = -1;
 
 	*n = 0;
-	if (conn == NULL && core_pg_connect(&u->p.inspect.pg, &conn, err) < 0)
+	if (conn == NULL)
 		return -1;
 	res = PQexec(conn, "SELECT to_regclass('workspace_entities') IS NOT NULL");
 	if (core_pg_check(conn, res, "counting entities", err) < 0)
@@ -810,7 +831,17 @@ int core_upgrade_entity_counts(struct core_upgrade *u, struct core_entity_count 
 	rc = 0;
 out:
 	PQclear(res);
-	if (conn != u->conn)
-		PQfinish(conn);
 	return rc;
+}
+
+int core_upgrade_lock_holder(struct core_upgrade *u, struct core_oplock_holder *h,
+			     struct core_error *err)
+{
+	PGconn *conn;
+
+	memset(h, 0, sizeof(*h));
+	if (u->p.exclusive)
+		return 0; /* we hold it */
+	conn = upgrade_conn(u, err);
+	return conn != NULL ? core_oplock_holder(conn, h, err) : -1;
 }
