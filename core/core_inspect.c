@@ -32,7 +32,13 @@ int core_inspect_run(const struct core_inspect_params *p, struct core_inspection
 		out->kong_ok = true;
 	else
 		snprintf(out->kong_error, sizeof(out->kong_error), "%s", e.msg);
-	if (out->kong_ok && core_kong_list(p->kong_binary, p->kong_conf, timeout, &out->list, &e) == 0)
+	/* Kong would only fail to reach the datastore too, after its own timeout. */
+	if (!out->db_ok)
+		snprintf(out->list_error, sizeof(out->list_error),
+			 "not run: the datastore could not be read");
+	else if (out->kong_ok && core_kong_list(p->kong_binary, p->kong_conf,
+						p->pg.connect_timeout_s, timeout, &out->list,
+						&e) == 0)
 		out->list_ok = true;
 	else if (out->kong_ok)
 		snprintf(out->list_error, sizeof(out->list_error), "%s", e.msg);

@@ -157,12 +157,25 @@ static char *list_error_message(const char *err, const char *out)
 	return strndup(src, strcspn(src, "\n"));
 }
 
-int core_kong_list(const char *kong, const char *conf, int timeout_ms, struct core_kong_list *l,
-		   struct core_error *err)
+int core_kong_list(const char *kong, const char *conf, int db_timeout_s, int timeout_ms,
+		   struct core_kong_list *l, struct core_error *err)
 {
-	const char *argv[] = { kong, "migrations", "list", conf != NULL ? "-c" : NULL, conf, NULL };
+	const char *argv[8] = { kong, "migrations", "list" };
 	struct core_exec_result res;
+	char secs[16];
+	size_t n = 3;
 	int rc = -1;
+
+	if (db_timeout_s > 0) {
+		snprintf(secs, sizeof(secs), "%d", db_timeout_s);
+		argv[n++] = "--db-timeout";
+		argv[n++] = secs;
+	}
+	if (conf != NULL) {
+		argv[n++] = "-c";
+		argv[n++] = conf;
+	}
+	argv[n] = NULL;
 
 	memset(l, 0, sizeof(*l));
 	if (core_exec_capture(argv, NULL, timeout_ms, 0, &res, err) < 0)

@@ -53,11 +53,14 @@ struct core_kong_version {
 int core_kong_version(const char *kong, int timeout_ms, struct core_kong_version *v,
 		      struct core_error *err);
 
-/* Runs `<kong> migrations list [-c conf]` and parses it. Returns 0 whenever
+/* Runs `<kong> migrations list [-c conf] [--db-timeout S]` and parses it.
+ * db_timeout_s > 0 is passed on: Kong otherwise waits 60 s for an unreachable
+ * datastore whatever pg_timeout says (reference §1.1). Returns 0 whenever
  * the command ran and its output made sense (l->status may still be 1, with
  * l->message); -1 with err otherwise. l is owned by the caller
  * (core_kong_list_done). */
-int core_kong_list(const char *kong, const char *conf, int timeout_ms, struct core_kong_list *l,
+int core_kong_list(const char *kong, const char *conf, int db_timeout_s, int timeout_ms,
+		   struct core_kong_list *l,
 		   struct core_error *err);
 
 /* Parses the stdout of `list` (exposed for tests and fuzzing). */
