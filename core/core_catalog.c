@@ -266,6 +266,46 @@ static const struct core_catalog_release *detect_match(const struct core_schema_
 	return NULL;
 }
 
+/* The smallest release, other than from, whose core and enterprise lists
+ * hold every executed and pending migration: the one an interrupted `up`
+ * was heading for. */
+static const struct core_catalog_release *detect_superset(const struct core_schema_row *rows,
+							  size_t n,
+							  const struct core_catalog_release *from)
+{
+	static const char *const deciding[] = { "core", "enterprise" };
+	const struct core_catalog_release *best = NULL;
+	size_t best_size = 0;
+	size_t i, j, k;
+
+	for (i = 0; i < N(releases); i++) {
+		size_t size = 0;
+		bool holds = &releases[i] != from;
+
+		for (j = 0; j < N(deciding) && holds; j++) {
+			const struct core_schema_row *row = detect_row(rows, n, deciding[j]);
+			const struct core_catalog_subsystem *sub =
+				core_catalog_subsystem(&releases[i], deciding[j]);
+
+			for (k = 0; row != NULL && k < row->n_executed + row->n_pending && holds; k++) {
+				const char *m = k < row->n_executed ? row->executed[k]
+								    : row->pending[k - row->n_executed];
+				size_t x;
+
+				holds = false;
+				for (x = 0; sub != NULL && x < sub->n && !holds; x++)
+					holds = strcmp(sub->migrations[x].name, m) == 0;
+			}
+			size += sub != NULL ? sub->n : 0;
+		}
+		if (holds && (best == NULL || size < best_size)) {
+			best = &releases[i];
+			best_size = size;
+		}
+	}
+	return best;
+}
+
 void core_catalog_detect(bool has_schema_meta, const struct core_schema_row *rows, size_t n,
 			 struct core_detection *out)
 {
@@ -300,6 +340,28 @@ void core_catalog_detect(bool has_schema_meta, const struct core_schema_row *row
 	if (out->from != NULL && out->to != NULL && out->to != out->from) {
 		out->kind = CORE_DETECT_UP_DONE;
 		return;
+	}
+	/* `finish` stopped half-way (Kong failed at a teardown, §1.7): the
+	 * teardowns that ran moved their migrations to executed, so executed
+	 * matches no release, but executed ∪ pending is still the target.
+	 * Running `finish` again completes it. */
+	if (out->from == NULL && out->to != NULL) {
+		out->kind = CORE_DETECT_UP_DONE;
+		out->partial = true;
+		return;
+	}
+	/* `up` stopped half-way: some of the target's migrations ran, the rest
+	 * did not; Kong refuses `up` again while migrations are pending (§1.5). */
+	if (out->from != NULL) {
+		out->to = detect_superset(rows, n, out->from);
+		if (out->to != NULL) {
+			out->kind = CORE_DETECT_UP_PARTIAL;
+			snprintf(out->reason, sizeof(out->reason),
+				 "'kong migrations up' to %s stopped half-way: %zu migration%s "
+				 "recorded as pending, the rest not run",
+				 out->to->id, pending, pending == 1 ? "" : "s");
+			return;
+		}
 	}
 	out->kind = CORE_DETECT_PENDING;
 	out->to = NULL;

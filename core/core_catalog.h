@@ -56,7 +56,10 @@ struct core_schema_row {
 enum core_detect_kind {
 	CORE_DETECT_EMPTY,	/* no schema_meta: not bootstrapped */
 	CORE_DETECT_RELEASE,	/* executed matches a release, nothing pending */
-	CORE_DETECT_UP_DONE,	/* executed matches `from`, executed ∪ pending matches `to` */
+	CORE_DETECT_UP_DONE,	/* executed matches `from`, executed ∪ pending matches `to`;
+				 * or `finish` stopped half-way (partial, from unknown) */
+	CORE_DETECT_UP_PARTIAL,	/* `up` stopped half-way: executed matches `from`,
+				 * executed ∪ pending is part of `to` */
 	CORE_DETECT_PENDING,	/* pending migrations that match no known upgrade */
 	CORE_DETECT_UNKNOWN,	/* executed matches no known release */
 };
@@ -65,7 +68,8 @@ struct core_detection {
 	enum core_detect_kind kind;
 	const struct core_catalog_release *from; /* the release the data was at */
 	const struct core_catalog_release *to;	 /* UP_DONE: the release whose up ran */
-	char reason[512];			 /* for UNKNOWN / PENDING: what did not fit */
+	bool partial;				 /* UP_DONE: some teardowns already ran */
+	char reason[512];			 /* for UNKNOWN / PENDING / UP_PARTIAL */
 };
 
 /* The release with this id, or NULL. */

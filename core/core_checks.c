@@ -172,10 +172,16 @@ static void check_earlier_pending(const struct core_check_input *in, struct core
 		       "migrations finish'), or restore the backup taken before it.");
 		return;
 	}
+	if (in->detection->kind == CORE_DETECT_UP_PARTIAL) {
+		say(r, CORE_CHECK_FAIL, "%s (pending in: %s)", in->detection->reason, subs);
+		fix(r, "Restore the backup taken before 'up' and run the upgrade again (see 'Source "
+		       "version has an upgrade path' for the other way).");
+		return;
+	}
 	if (in->detection->kind == CORE_DETECT_UP_DONE) {
-		say(r, CORE_CHECK_PASS, "'up' of this upgrade already ran (pending in: %s); the "
+		say(r, CORE_CHECK_PASS, "'%s' of this upgrade already ran (pending in: %s); the "
 					"wizard resumes after it",
-		    subs);
+		    in->detection->partial ? "finish, in part," : "up", subs);
 		return;
 	}
 	say(r, CORE_CHECK_PASS, "no pending migrations");

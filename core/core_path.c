@@ -24,6 +24,8 @@ const char *core_phase_name(enum core_phase p)
 		return "not-started";
 	case CORE_PHASE_UP_DONE:
 		return "up-done";
+	case CORE_PHASE_UP_PARTIAL:
+		return "up-partial";
 	case CORE_PHASE_FINISHED:
 		return "finished";
 	case CORE_PHASE_MIGRATED:
@@ -106,8 +108,31 @@ void core_path_decide(const char *database, const struct core_detection *d,
 		path_refuse(plan, "the datastore is in a state this wizard does not know: %s",
 			    d->reason);
 		return;
+	case CORE_DETECT_UP_PARTIAL:
+		plan->phase = CORE_PHASE_UP_PARTIAL;
+		path_refuse(plan, "%s. Kong 1.3 will not run 'up' again while migrations are "
+				  "pending, and 'finish' would make the datastore unusable for the "
+				  "old nodes. Restore the backup taken before 'up' and run the "
+				  "upgrade again; or, once no old node uses the datastore any more, "
+				  "run 'kong migrations finish', then 'up' and 'finish' again, by "
+				  "hand",
+			    d->reason);
+		return;
 	case CORE_DETECT_UP_DONE:
 		plan->phase = CORE_PHASE_UP_DONE;
+		if (from == NULL) {
+			/* finish stopped half-way: the source is no longer visible in
+			 * schema_meta (the journal remembers it); finish again. */
+			plan->path = d->to->edition == CORE_EDITION_ENTERPRISE
+					     ? CORE_PATH_EE036_TO_EE13
+					     : CORE_PATH_NONE;
+			plan->source_edition = CORE_EDITION_UNKNOWN;
+			if (plan->path == CORE_PATH_NONE)
+				path_refuse(plan, "'finish' of an upgrade to %s stopped half-way: "
+						  "run 'kong migrations finish' with that version",
+					    d->to->id);
+			return;
+		}
 		if (d->to->edition != CORE_EDITION_ENTERPRISE || strcmp(d->to->version, "1.3") != 0) {
 			path_refuse(plan, "the datastore has pending migrations of an earlier upgrade "
 					  "to %s (Kong %s): run 'kong migrations finish' with that "

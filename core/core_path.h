@@ -5,7 +5,8 @@
  *   ee-0.36-to-ee-1.3  Kong Enterprise 0.36 -> 1.3 (up, traffic shift, finish)
  *   ce-to-ee-1.3       Kong 1.2 or 1.3 -> Kong Enterprise 1.3 (up, finish,
  *                      migrate-community-to-enterprise)
- * and the phase: not-started, up-done (pending migrations of this upgrade),
+ * and the phase: not-started, up-done (pending migrations of this upgrade;
+ * also when `finish` stopped half-way), up-partial (`up` stopped half-way),
  * finished (finish ran; on ce-to-ee the entities are not yet in a workspace),
  * migrated (ce-to-ee complete), or a refusal in the runbook's words. */
 #ifndef CORE_PATH_H
@@ -24,6 +25,7 @@ enum core_phase {
 	CORE_PHASE_UNKNOWN,
 	CORE_PHASE_NOT_STARTED,
 	CORE_PHASE_UP_DONE,
+	CORE_PHASE_UP_PARTIAL, /* `up` stopped half-way: refused, with the ways on */
 	CORE_PHASE_FINISHED,
 	CORE_PHASE_MIGRATED,
 };
@@ -48,7 +50,7 @@ void core_path_decide(const char *database, const struct core_detection *d,
 /* "ee-0.36-to-ee-1.3", "ce-to-ee-1.3", or NULL for none (the JSON's null). */
 const char *core_path_name(enum core_path p);
 
-/* "not-started", "up-done", "finished", "migrated", "unknown". */
+/* "not-started", "up-done", "up-partial", "finished", "migrated", "unknown". */
 const char *core_phase_name(enum core_phase p);
 
 #endif

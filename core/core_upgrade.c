@@ -305,6 +305,28 @@ static json_t *upgrade_results_json(const struct core_inspection *in)
 	return arr;
 }
 
+/* The source as the first inspection of this upgrade recorded it. */
+static void upgrade_source_from_journal(struct core_upgrade *u)
+{
+	struct core_plan *plan = &u->insp.plan;
+	size_t i;
+
+	for (i = 0; i < core_journal_count(u->journal); i++) {
+		const json_t *e = core_journal_event(u->journal, i);
+		const json_t *d = json_object_get(e, "details");
+		const char *ev = json_string_value(json_object_get(e, "event"));
+		const char *ed = json_string_value(json_object_get(d, "source_edition"));
+		const char *v = json_string_value(json_object_get(d, "source_version"));
+
+		if (strcmp(ev, "check") != 0 || ed == NULL || v == NULL ||
+		    strcmp(ed, "enterprise") != 0)
+			continue;
+		plan->source_edition = CORE_EDITION_ENTERPRISE;
+		snprintf(plan->source_version, sizeof(plan->source_version), "%s", v);
+		return;
+	}
+}
+
 /* After finish and migrate-community-to-enterprise a community datastore
  * looks exactly like an Enterprise 1.3 one: only the journal remembers that
  * this upgrade started on the community path, and whether the migration of
@@ -315,7 +337,10 @@ static void upgrade_path_from_journal(struct core_upgrade *u)
 	bool community = false, migrated = false;
 	size_t i;
 
-	if (plan->phase != CORE_PHASE_FINISHED || plan->refusal[0] != '\0')
+	/* After finish the source is no longer in schema_meta; nor is it when
+	 * finish stopped half-way. */
+	if ((plan->phase != CORE_PHASE_FINISHED && plan->source_edition != CORE_EDITION_UNKNOWN) ||
+	    plan->refusal[0] != '\0')
 		return;
 	for (i = 0; i < core_journal_count(u->journal); i++) {
 		const json_t *e = core_journal_event(u->journal, i);
@@ -342,8 +367,11 @@ static void upgrade_path_from_journal(struct core_upgrade *u)
 	    core_runner_info(u->run)->state == CORE_RUNNER_FINISHED &&
 	    core_runner_info(u->run)->exit_code == 0)
 		migrated = true;
-	if (!community)
+	if (!community) {
+		if (plan->source_edition == CORE_EDITION_UNKNOWN)
+			upgrade_source_from_journal(u);
 		return;
+	}
 	plan->path = CORE_PATH_CE_TO_EE13;
 	plan->source_edition = CORE_EDITION_COMMUNITY;
 	if (migrated && plan->phase == CORE_PHASE_FINISHED)

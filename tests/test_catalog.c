@@ -96,6 +96,38 @@ static void test_up_done_ce_to_ee(void **state)
 	assert_string_equal(d.to->id, "ee-1.3");
 }
 
+/* Kong failed half-way (§1.7: earlier migrations of the run stay recorded). */
+static void test_partial_steps(void **state)
+{
+	static char *core_after_finish[] = { "000_base", "001_13_to_14", "001_14_to_15",
+					     "002_15_to_1", "003_100_to_110", "004_110_to_120",
+					     "005_120_to_130" };
+	struct core_schema_row up_half[] = {
+		ROW("core", ee036_core, core005),
+		ROW0("enterprise", ee036_ent, false),
+	};
+	struct core_schema_row finish_half[] = {
+		ROW0("core", core_after_finish, false),
+		ROW("enterprise", ee036_ent, ent004),
+	};
+	struct core_detection d;
+
+	(void)state;
+	/* up ran core 005 and failed at enterprise 004: not resumable by up. */
+	core_catalog_detect(true, up_half, 2, &d);
+	assert_int_equal(d.kind, CORE_DETECT_UP_PARTIAL);
+	assert_string_equal(d.from->id, "ee-0.36");
+	assert_string_equal(d.to->id, "ee-1.3");
+	assert_non_null(strstr(d.reason, "stopped half-way"));
+
+	/* finish tore down core 005 and failed at enterprise 004: finish again. */
+	core_catalog_detect(true, finish_half, 2, &d);
+	assert_int_equal(d.kind, CORE_DETECT_UP_DONE);
+	assert_true(d.partial);
+	assert_null(d.from);
+	assert_string_equal(d.to->id, "ee-1.3");
+}
+
 static void test_unknown_and_odd_pending(void **state)
 {
 	static char *odd[] = { "000_base", "999_custom" };
@@ -167,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_empty_and_release),
 		cmocka_unit_test(test_up_done_ee),
 		cmocka_unit_test(test_up_done_ce_to_ee),
+		cmocka_unit_test(test_partial_steps),
 		cmocka_unit_test(test_unknown_and_odd_pending),
 		cmocka_unit_test(test_parse_kong_version),
 		cmocka_unit_test(test_catalog_lists),
