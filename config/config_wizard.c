@@ -156,6 +156,73 @@ static int config_validate_nonempty(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* What libconfuse lets pass silently: a NUL byte (it cuts the value there)
+ * and a section never closed at the end of the file. A scan that knows its
+ * quoting ("..." with \ escapes, '...') and comments (#, //, slash-star)
+ * finds both, with the line, before libconfuse reads the file. */
+static int config_prescan(const char *path, struct core_error *err)
+{
+	FILE *f = fopen(path, "r");
+	int c, prev = 0, line = 1, open_line = 0, depth = 0;
+	enum { CODE, DQ, SQ, LINE_COMMENT, BLOCK_COMMENT } st = CODE;
+	int rc = -1;
+
+	if (f == NULL)
+		return core_error_errno(err, errno, "cannot read wizard config %s", path);
+	while ((c = getc(f)) != EOF) {
+		if (c == '\0') {
+			core_error_set(err, "%s:%d: a NUL byte: this is not a text file", path, line);
+			goto out;
+		}
+		switch (st) {
+		case CODE:
+			if (c == '"')
+				st = DQ;
+			else if (c == '\'')
+				st = SQ;
+			else if (c == '#' || (c == '/' && prev == '/'))
+				st = LINE_COMMENT;
+			else if (c == '*' && prev == '/')
+				st = BLOCK_COMMENT;
+			else if (c == '{' && depth++ == 0)
+				open_line = line;
+			else if (c == '}')
+				depth--;
+			break;
+		case DQ:
+			if (c == '\\' && prev == '\\')
+				c = 0; /* an escaped backslash escapes nothing after it */
+			else if (c == '"' && prev != '\\')
+				st = CODE;
+			break;
+		case SQ:
+			if (c == '\'')
+				st = CODE;
+			break;
+		case LINE_COMMENT:
+			if (c == '\n')
+				st = CODE;
+			break;
+		case BLOCK_COMMENT:
+			if (c == '/' && prev == '*')
+				st = CODE;
+			break;
+		}
+		if (c == '\n')
+			line++;
+		prev = c;
+	}
+	if (depth > 0) {
+		core_error_set(err, "%s:%d: this section's '{' is never closed (end of file at line %d)",
+			       path, open_line, line);
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
 static char *config_strdup_or_null(const char *s)
 {
 	return s != NULL ? strdup(s) : NULL;
@@ -327,6 +394,8 @@ int config_wizard_load_file(const char *path, bool missing_ok, struct config_wiz
 	cfg_set_validate_func(cfg, "cluster", config_validate_cluster);
 	cfg_set_validate_func(cfg, "traffic", config_validate_traffic);
 	cfg_set_validate_func(cfg, "state_dir", config_validate_nonempty);
+	if (file != NULL && config_prescan(file, err) < 0)
+		goto out;
 	if (file != NULL) {
 		int r = cfg_parse(cfg, file);
 
