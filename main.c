@@ -225,6 +225,13 @@ static int session_open(struct world *w, const struct options *o, char *waive_ar
 	snprintf(w->app, sizeof(w->app), "kong-upgrade-wizard (%s on %s%s%.*s)", w->user, w->tty,
 		 w->ssh[0] != '\0' ? " from " : "", (int)strcspn(w->ssh, " "), w->ssh);
 	p.inspect.pg.host = config_kongconf_get(w->kc, "pg_host");
+	if (port != NULL && (strspn(port, "0123456789") != strlen(port) || atoi(port) < 1 ||
+			     atoi(port) > 65535)) {
+		struct core_setting where = world_setting(w, "pg_port");
+
+		return core_error_set(err, "kong.conf: pg_port = %s (%s) is not a port number", port,
+				      where.where);
+	}
 	p.inspect.pg.port = port != NULL ? atoi(port) : 5432;
 	p.inspect.pg.user = config_kongconf_get(w->kc, "pg_user");
 	p.inspect.pg.password = config_kongconf_get(w->kc, "pg_password");

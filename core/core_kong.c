@@ -206,8 +206,13 @@ int core_kong_list(const char *kong, const char *conf, int db_timeout_s, int tim
 		}
 		break;
 	default:
-		core_error_set(err, "'kong migrations list' ended with exit status %d, which Kong 1.3 "
-				    "does not use: %.200s", res.status, res.err);
+		if (res.status > 128)
+			core_error_set(err, "'kong migrations list' was killed by signal %d%s%.200s",
+				       res.status - 128, res.err[0] != '\0' ? ": " : "", res.err);
+		else
+			core_error_set(err, "'kong migrations list' ended with exit status %d, which "
+					    "Kong 1.3 does not use%s%.200s",
+				       res.status, res.err[0] != '\0' ? ": " : "", res.err);
 		goto out;
 	}
 	rc = 0;
