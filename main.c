@@ -92,9 +92,10 @@ static void usage(FILE *out)
 		"  migrate-community-to-enterprise --confirm DBNAME [--without-backup REASON]\n"
 		"                [--force REASON]\n"
 		"                Kong -> Kong Enterprise only, after finish (IRREVERSIBLE)\n"
-		"  demo          the wizard on a private PostgreSQL sandbox with a Kong Enterprise\n"
-		"                0.36 datastore, the Kong stand-in and four stand-in nodes; all\n"
-		"                removed on exit\n"
+		"  demo [--community]\n"
+		"                the wizard on a private PostgreSQL sandbox with a Kong Enterprise\n"
+		"                0.36 datastore (--community: Kong 1.2), the Kong stand-in and four\n"
+		"                stand-in nodes; all removed on exit\n"
 		"\n"
 		"Options:\n"
 		"  -c CONFIG         wizard config (default %s)\n"
@@ -861,7 +862,8 @@ static int demo_write_conf(const struct core_sandbox *sb, const char *path, stru
 		"pg_host = %s\npg_port = %d\npg_user = kong\npg_password = kong\n"
 		"pg_database = kong\n"
 		"enforce_rbac = on\nadmin_gui_auth = basic-auth\n"
-		"admin_gui_url = http://localhost:8002\nadmin_api_uri = http://localhost:8001\n"
+		"admin_gui_url = http://manager.example.com:8002\n"
+		"admin_api_uri = http://kong-admin.example.org:8001\n"
 		"portal = on\n",
 		core_sandbox_host(sb), core_sandbox_port(sb));
 	if (fclose(f) != 0)
@@ -918,7 +920,7 @@ static int demo_write_wizard_conf(const char *path, const char *kong_sim, const 
 	return 0;
 }
 
-static int cmd_demo(const struct options *o, struct core_error *err)
+static int cmd_demo(const struct options *o, bool community, struct core_error *err)
 {
 	struct core_sandbox_options opt = { 0 };
 	struct core_sandbox *sb = NULL;
@@ -939,8 +941,9 @@ static int cmd_demo(const struct options *o, struct core_error *err)
 	if (core_sandbox_exec(sb, NULL, "CREATE ROLE kong LOGIN PASSWORD 'kong'", err) < 0 ||
 	    core_sandbox_exec(sb, NULL, "CREATE DATABASE kong OWNER kong", err) < 0)
 		goto out;
-	printf("Loading a Kong Enterprise 0.36 datastore (database 'kong' on %s:%d)...\n",
-	       core_sandbox_host(sb), core_sandbox_port(sb));
+	printf("Loading a %s datastore (database 'kong' on %s:%d)...\n",
+	       community ? "Kong 1.2" : "Kong Enterprise 0.36", core_sandbox_host(sb),
+	       core_sandbox_port(sb));
 	fflush(stdout);
 	target.host = core_sandbox_host(sb);
 	target.port = core_sandbox_port(sb);
@@ -949,7 +952,7 @@ static int cmd_demo(const struct options *o, struct core_error *err)
 	target.dbname = "kong";
 	target.kong_sim = o->kong != NULL ? o->kong : KUW_KONG_SIM_PATH;
 	target.workdir = core_sandbox_dir(sb);
-	if (fixture_load("ee-0.36", &target, 1, err) < 0)
+	if (fixture_load(community ? "ce-1.2" : "ee-0.36", &target, 1, err) < 0)
 		goto out;
 	snprintf(conf, sizeof(conf), "%s/kong.conf", core_sandbox_dir(sb));
 	snprintf(wizard_conf, sizeof(wizard_conf), "%s/upgrade-wizard.conf", core_sandbox_dir(sb));
@@ -966,6 +969,8 @@ static int cmd_demo(const struct options *o, struct core_error *err)
 	demo.kong = NULL;
 	demo.kong_conf = NULL;
 	demo.state_dir = NULL;
+	/* A pause before each migration, so that progress is visible. */
+	setenv("KONG_SIM_DELAY_MS", "600", 0);
 	if (tui_have_terminal()) {
 		rc = cmd_wizard(&demo) == 0 ? 0 : -1;
 		if (rc < 0)
@@ -1044,7 +1049,13 @@ int main(int argc, char **argv)
 	if (strcmp(command, "migrate-community-to-enterprise") == 0)
 		return cmd_step(&o, CORE_UPGRADE_C2E, argc - optind, argv + optind);
 	if (strcmp(command, "demo") == 0) {
-		if (cmd_demo(&o, &err) < 0) {
+		bool community = optind + 1 < argc && strcmp(argv[optind + 1], "--community") == 0;
+
+		if (optind + 1 < argc && !community) {
+			fprintf(stderr, "kong-upgrade-wizard: demo takes only --community\n");
+			return EXIT_CANNOT_RUN;
+		}
+		if (cmd_demo(&o, community, &err) < 0) {
 			fprintf(stderr, "kong-upgrade-wizard: demo: %s\n", err.msg);
 			return EXIT_CANNOT_RUN;
 		}

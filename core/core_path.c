@@ -99,6 +99,15 @@ void core_path_decide(const char *database, const struct core_detection *d,
 
 	switch (d->kind) {
 	case CORE_DETECT_EMPTY:
+		/* No schema_meta but the pre-1.0 bookkeeping table (reference §2.2):
+		 * Kong 0.x or Kong Enterprise 0.34 and older. */
+		if (st != NULL && st->has_legacy_migrations) {
+			path_refuse(plan, "the datastore keeps its migrations in schema_migrations: it "
+					  "is Kong older than 1.0 or Kong Enterprise 0.34 or older. If "
+					  "running a version of Kong Enterprise earlier than 0.36, "
+					  "migrate to 0.36 first.");
+			return;
+		}
 		path_refuse(plan, "the database has no Kong schema (not bootstrapped): there is "
 				  "nothing to upgrade; a new Kong Enterprise 1.3 datastore is made "
 				  "with 'kong migrations bootstrap'");

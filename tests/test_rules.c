@@ -212,6 +212,15 @@ static void test_paths(void **state)
 	d.kind = CORE_DETECT_EMPTY;
 	core_path_decide(NULL, &d, NULL, CORE_EDITION_ENTERPRISE, "1.3", &p);
 	assert_non_null(strstr(p.refusal, "not bootstrapped"));
+
+	/* §2.2: a schema_migrations table without schema_meta is pre-1.0 (EE 0.34). */
+	{
+		struct core_db_state st = { 0 };
+
+		st.has_legacy_migrations = true;
+		core_path_decide(NULL, &d, &st, CORE_EDITION_ENTERPRISE, "1.3", &p);
+		assert_non_null(strstr(p.refusal, "migrate to 0.36 first"));
+	}
 }
 
 int main(void)
