@@ -270,6 +270,10 @@ static int session_open(struct world *w, const struct options *o, char *waive_ar
 	p.op.tty = w->tty;
 	p.op.ssh_client = w->ssh;
 	p.exclusive = exclusive;
+	p.old_urls = (const char *const *)w->cw->old_cluster.admin_urls;
+	p.n_old = w->cw->old_cluster.n_admin_urls;
+	p.new_urls = (const char *const *)w->cw->new_cluster.admin_urls;
+	p.n_new = w->cw->new_cluster.n_admin_urls;
 	rc = core_upgrade_open(&p, u, &holder, err);
 	if (rc < 0)
 		return rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/core_census.h"
 #include "core/core_pg.h"
 
 #define MAX_WAIVERS 32
@@ -559,6 +560,41 @@ static void upgrade_why(char *why, size_t size, const char *text)
 	snprintf(why + len, size - len, "%s%s", len > 0 ? "; " : "", text);
 }
 
+/* The census again, right before finish: an old node that reconnected to
+ * the datastore since the traffic was confirmed blocks it. Hosts shared by
+ * both clusters cannot be told apart here (the traffic screen's rates did). */
+static void upgrade_old_nodes_seen(struct core_upgrade *u, char *why, size_t size)
+{
+	const struct core_census_host *top = NULL;
+	struct core_census_map *map = NULL;
+	struct core_census *census = NULL;
+	struct core_error e = { { 0 } };
+	PGconn *conn;
+	char buf[512];
+	int n;
+
+	if (u->p.n_old == 0)
+		return;
+	conn = upgrade_conn(u, &e);
+	if (conn == NULL ||
+	    core_census_map_new(u->p.old_urls, u->p.n_old, u->p.new_urls, u->p.n_new, 0, &map,
+				&e) < 0 ||
+	    core_census_take(conn, map, &census, &e) < 0) {
+		snprintf(buf, sizeof(buf), "the census of the datastore's clients failed: %s", e.msg);
+		upgrade_why(why, size, buf);
+		goto out;
+	}
+	n = core_census_count(census, CORE_CENSUS_OLD, &top);
+	if (n > 0) {
+		snprintf(buf, sizeof(buf), "an old-cluster node is connected to the datastore again "
+			 "(%s, %d connection%s)", top != NULL ? top->addr : "?", n, n == 1 ? "" : "s");
+		upgrade_why(why, size, buf);
+	}
+out:
+	core_census_free(census);
+	core_census_map_free(map);
+}
+
 /* Failed checks block every step, except the backup's: a backup is offered
  * before `up` and demanded (or typed away) before an irreversible step, which
  * core_upgrade_blockers checks on its own. */
@@ -577,7 +613,7 @@ static void upgrade_failing_checks(const struct core_inspection *in, char *why, 
 	}
 }
 
-void core_upgrade_blockers(const struct core_upgrade *u, enum core_upgrade_step step,
+void core_upgrade_blockers(struct core_upgrade *u, enum core_upgrade_step step,
 			   const char *confirm, const char *no_backup_reason, char *why,
 			   size_t size)
 {
@@ -612,6 +648,7 @@ void core_upgrade_blockers(const struct core_upgrade *u, enum core_upgrade_step 
 			upgrade_why(why, size, "'finish' needs the pending migrations of 'up'");
 		if (!core_upgrade_traffic_confirmed(u))
 			upgrade_why(why, size, "the traffic shift is not confirmed");
+		upgrade_old_nodes_seen(u, why, size);
 		break;
 	case CORE_UPGRADE_C2E:
 		if (in->plan.path != CORE_PATH_CE_TO_EE13 || in->plan.phase != CORE_PHASE_FINISHED)

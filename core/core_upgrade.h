@@ -39,6 +39,12 @@ struct core_upgrade_params {
 	struct core_journal_operator op;
 	long long (*clock_ms)(void);	    /* NULL = the real clock */
 	bool exclusive;			    /* take the operator lock, write the journal */
+	/* The clusters' Admin API URLs: finish repeats the census of the
+	 * datastore's clients just before it runs (may be empty). */
+	const char *const *old_urls;
+	size_t n_old;
+	const char *const *new_urls;
+	size_t n_new;
 };
 
 struct core_upgrade;
@@ -92,7 +98,7 @@ bool core_upgrade_traffic_confirmed(const struct core_upgrade *u);
 
 /* Why step cannot start now, or "" when it can (given the confirmation text
  * and, for irreversible steps, the reason to go without a fresh backup). */
-void core_upgrade_blockers(const struct core_upgrade *u, enum core_upgrade_step step,
+void core_upgrade_blockers(struct core_upgrade *u, enum core_upgrade_step step,
 			   const char *confirm, const char *no_backup_reason, char *why,
 			   size_t size);
 

@@ -284,12 +284,50 @@ static void test_failure_and_second_operator(void **state)
 	PQfinish(other);
 }
 
+/* Issue "traffic shift": finish repeats the census just before it runs and
+ * refuses while an old-cluster node holds a connection to the datastore. */
+static void test_finish_refused_while_old_node_connected(void **state)
+{
+	struct testenv_run r;
+	struct site s;
+	char conninfo[600];
+	FILE *f;
+	PGconn *old_node;
+
+	(void)state;
+	site_new(&s, "ee-0.36");
+	/* The old cluster is this host: its connections are the old nodes'. */
+	f = fopen(s.wconf, "a");
+	assert_non_null(f);
+	fprintf(f, "cluster old { admin_urls = {\"http://127.0.0.1:1\"} }\n");
+	assert_int_equal(fclose(f), 0);
+	wiz(0, &s, &r, NULL, "up", NULL, NULL, NULL, NULL);
+	testenv_run_done(&r);
+
+	snprintf(conninfo, sizeof(conninfo),
+		 "host=127.0.0.1 port=%d dbname=%s user=kong password=kong application_name=kong",
+		 core_sandbox_port(te.sb), s.db);
+	old_node = PQconnectdb(conninfo);
+	assert_int_equal(PQstatus(old_node), CONNECTION_OK);
+	wiz(1, &s, &r, NULL, "finish", "--confirm", s.db, "--without-backup", "test run");
+	assert_non_null(strstr(r.err, "an old-cluster node is connected to the datastore again"));
+	testenv_run_done(&r);
+	expect_q(&s, "SELECT pending::text FROM schema_meta WHERE subsystem = 'core'",
+		 "{005_120_to_130}");
+
+	PQfinish(old_node);
+	wiz(0, &s, &r, NULL, "finish", "--confirm", s.db, "--without-backup", "test run");
+	testenv_run_done(&r);
+	expect_q(&s, "SELECT pending::text FROM schema_meta WHERE subsystem = 'core'", "{}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_a),
 		cmocka_unit_test(test_path_b),
 		cmocka_unit_test(test_failure_and_second_operator),
+		cmocka_unit_test(test_finish_refused_while_old_node_connected),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
