@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/support/tmux.h"
+
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,73 +21,17 @@
 #define E2E_DEADLINE_MS 10000
 
 struct e2e {
-	char socket[64];
-	char out[65536];
+	struct tmux_term t;
 };
-
-static long e2e_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* Runs "tmux -L socket ARGS" and keeps its stdout in e->out. */
-static int e2e_tmux(struct e2e *e, const char *fmt, ...)
-{
-	char args[2048], cmd[2300];
-	va_list ap;
-	FILE *p = NULL;
-	size_t n;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "tmux -L %s %s 2>/dev/null", e->socket, args);
-	p = popen(cmd, "r");
-	if (p == NULL)
-		return -1;
-	n = fread(e->out, 1, sizeof(e->out) - 1, p);
-	e->out[n] = '\0';
-	return pclose(p) == 0 ? 0 : -1;
-}
-
-/* The screen with trailing spaces removed from every line. */
-static const char *e2e_capture(struct e2e *e, bool escapes)
-{
-	char *r, *w;
-
-	e2e_tmux(e, "capture-pane -p %s -t kuw", escapes ? "-e" : "");
-	for (r = w = e->out; *r != '\0'; r++) {
-		if (*r == '\n') {
-			while (w > e->out && w[-1] == ' ')
-				w--;
-		}
-		*w++ = *r;
-	}
-	*w = '\0';
-	return e->out;
-}
 
 /* Waits until the screen contains (or, with absent, no longer contains)
  * text; fails the test after the deadline, printing the screen. */
 static void e2e_wait(struct e2e *e, const char *text, bool absent)
 {
-	long end = e2e_now_ms() + E2E_DEADLINE_MS;
-	struct timespec tick = {0, 20 * 1000000L};
-
-	for (;;) {
-		bool has = strstr(e2e_capture(e, false), text) != NULL;
-
-		if (has != absent)
-			return;
-		if (e2e_now_ms() > end) {
-			print_error("screen after %d ms, waiting for %s\"%s\":\n%s\n",
-				    E2E_DEADLINE_MS, absent ? "no " : "", text, e->out);
-			fail();
-		}
-		nanosleep(&tick, NULL);
+	if (tmux_wait(&e->t, text, absent, E2E_DEADLINE_MS) < 0) {
+		print_error("screen after %d ms, waiting for %s\"%s\":\n%s\n", E2E_DEADLINE_MS,
+			    absent ? "no " : "", text, e->t.out);
+		fail();
 	}
 }
 
@@ -95,8 +41,8 @@ static void e2e_start(struct e2e *e, const char *env)
 {
 	int rc;
 
-	snprintf(e->socket, sizeof(e->socket), "kuwtui%ld_%ld", (long)getpid(), e2e_now_ms());
-	rc = e2e_tmux(e,
+	tmux_name(&e->t, "kuwtui");
+	rc = tmux_run(&e->t,
 		      "-f /dev/null new-session -d -s kuw -x 80 -y 24 "
 		      "\"env -i TERM=xterm-256color PATH=/usr/bin:/bin %s "
 		      "sh -c '%s; echo EXITED \\$?; exec sleep 600'\"",
@@ -105,24 +51,12 @@ static void e2e_start(struct e2e *e, const char *env)
 	e2e_wait(e, "step 6 of 6", false);
 }
 
-/* Ends the private tmux server and removes its socket file. */
-static void e2e_stop(struct e2e *e)
-{
-	char path[1024];
-
-	e2e_tmux(e, "display-message -p '#{socket_path}'");
-	snprintf(path, sizeof(path), "%.*s", (int)strcspn(e->out, "\n"), e->out);
-	e2e_tmux(e, "kill-server");
-	if (path[0] == '/')
-		unlink(path);
-}
-
 static int e2e_teardown(void **state)
 {
 	struct e2e *e = *state;
 
-	if (e != NULL && e->socket[0] != '\0')
-		e2e_stop(e);
+	if (e != NULL && e->t.socket[0] != '\0')
+		tmux_stop(&e->t);
 	free(e);
 	return 0;
 }
@@ -158,7 +92,7 @@ static void e2e_golden(struct e2e *e, const char *name)
 {
 	char path[1024];
 	char *want = NULL;
-	const char *got = e2e_capture(e, false);
+	const char *got = tmux_capture(&e->t, false);
 
 	snprintf(path, sizeof(path), "%s/%s", KUW_TUI_GOLDEN_DIR, name);
 	if (getenv("KUW_TUI_UPDATE") != NULL) {
@@ -183,8 +117,8 @@ static long e2e_demo_pid(struct e2e *e)
 	long sh;
 	FILE *f;
 
-	e2e_tmux(e, "display-message -p -t kuw '#{pane_pid}'");
-	sh = atol(e->out);
+	tmux_run(&e->t, "display-message -p -t kuw '#{pane_pid}'");
+	sh = atol(e->t.out);
 	assert_true(sh > 0);
 	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", sh, sh);
 	f = fopen(path, "r");
@@ -201,11 +135,11 @@ static long e2e_demo_pid(struct e2e *e)
 static void e2e_expect_restored(struct e2e *e, const char *exited)
 {
 	e2e_wait(e, exited, false);
-	e2e_tmux(e, "display-message -p -t kuw '#{alternate_on} #{cursor_flag} #{keypad_flag}'");
-	assert_string_equal(e->out, "0 1 0\n");
-	e2e_capture(e, false);
-	assert_null(strstr(e->out, "Kong Upgrade Wizard"));
-	assert_non_null(strstr(e->out, exited));
+	tmux_run(&e->t, "display-message -p -t kuw '#{alternate_on} #{cursor_flag} #{keypad_flag}'");
+	assert_string_equal(e->t.out, "0 1 0\n");
+	tmux_capture(&e->t, false);
+	assert_null(strstr(e->t.out, "Kong Upgrade Wizard"));
+	assert_non_null(strstr(e->t.out, exited));
 }
 
 static void test_main_screen_and_help(void **state)
@@ -214,14 +148,14 @@ static void test_main_screen_and_help(void **state)
 
 	e2e_start(e, "LANG=C.UTF-8");
 	e2e_golden(e, "demo_main.txt");
-	e2e_tmux(e, "send-keys -t kuw F1");
+	tmux_run(&e->t, "send-keys -t kuw F1");
 	e2e_wait(e, "Press any key to close this help.", false);
 	e2e_golden(e, "demo_help.txt");
-	e2e_tmux(e, "send-keys -t kuw x");
+	tmux_run(&e->t, "send-keys -t kuw x");
 	e2e_wait(e, "Press any key to close this help.", true);
-	e2e_tmux(e, "send-keys -t kuw '?'");
+	tmux_run(&e->t, "send-keys -t kuw '?'");
 	e2e_wait(e, "quit; progress is saved", false);
-	e2e_tmux(e, "send-keys -t kuw Escape");
+	tmux_run(&e->t, "send-keys -t kuw Escape");
 	e2e_wait(e, "quit; progress is saved", true);
 	e2e_golden(e, "demo_main.txt");
 }
@@ -231,23 +165,23 @@ static void test_typed_confirmation(void **state)
 	struct e2e *e = *state;
 
 	e2e_start(e, "LANG=C.UTF-8");
-	e2e_tmux(e, "send-keys -t kuw Enter");
+	tmux_run(&e->t, "send-keys -t kuw Enter");
 	e2e_wait(e, "Type kong to confirm:", false);
-	e2e_tmux(e, "send-keys -t kuw Enter");
+	tmux_run(&e->t, "send-keys -t kuw Enter");
 	e2e_wait(e, "Nothing typed: the answer is No.", false);
 	/* q is a letter inside the dialog, not Quit. */
-	e2e_tmux(e, "send-keys -t kuw -l konq");
-	e2e_tmux(e, "send-keys -t kuw Enter");
+	tmux_run(&e->t, "send-keys -t kuw -l konq");
+	tmux_run(&e->t, "send-keys -t kuw Enter");
 	e2e_wait(e, "That is not the phrase: the answer is No.", false);
-	e2e_capture(e, false);
-	assert_non_null(strstr(e->out, "Backup: none"));
-	e2e_tmux(e, "send-keys -t kuw Escape");
+	tmux_capture(&e->t, false);
+	assert_non_null(strstr(e->t.out, "Backup: none"));
+	tmux_run(&e->t, "send-keys -t kuw Escape");
 	e2e_wait(e, "confirmation cancelled", false);
 	e2e_wait(e, "Type kong to confirm:", true);
-	e2e_tmux(e, "send-keys -t kuw Enter");
+	tmux_run(&e->t, "send-keys -t kuw Enter");
 	e2e_wait(e, "Type kong to confirm:", false);
-	e2e_tmux(e, "send-keys -t kuw -l kong");
-	e2e_tmux(e, "send-keys -t kuw Enter");
+	tmux_run(&e->t, "send-keys -t kuw -l kong");
+	tmux_run(&e->t, "send-keys -t kuw Enter");
 	e2e_wait(e, "Confirmed.", false);
 	e2e_wait(e, "Backup: 2024-05-01 10:02, 12.3 MiB, verified", false);
 }
@@ -257,19 +191,19 @@ static void test_resize(void **state)
 	struct e2e *e = *state;
 
 	e2e_start(e, "LANG=C.UTF-8");
-	e2e_tmux(e, "resize-window -t kuw -x 70 -y 20");
+	tmux_run(&e->t, "resize-window -t kuw -x 70 -y 20");
 	e2e_wait(e, "terminal too small (need 80x24)", false);
 	e2e_wait(e, "now 70x20", false);
 	/* Keys other than q do nothing while too small. */
-	e2e_tmux(e, "send-keys -t kuw Enter");
-	e2e_tmux(e, "resize-window -t kuw -x 80 -y 24");
+	tmux_run(&e->t, "send-keys -t kuw Enter");
+	tmux_run(&e->t, "resize-window -t kuw -x 80 -y 24");
 	e2e_wait(e, "terminal too small", true);
 	e2e_wait(e, "Step 2/9: Prerequisites", false);
 	e2e_golden(e, "demo_main.txt");
-	e2e_tmux(e, "resize-window -t kuw -x 100 -y 30");
+	tmux_run(&e->t, "resize-window -t kuw -x 100 -y 30");
 	e2e_wait(e, "Step 2/9: Prerequisites", false);
-	e2e_capture(e, false);
-	assert_non_null(strstr(e->out, "Step 2/9: Prerequisites\n"));
+	tmux_capture(&e->t, false);
+	assert_non_null(strstr(e->t.out, "Step 2/9: Prerequisites\n"));
 }
 
 static void test_quit_restores(void **state)
@@ -277,7 +211,7 @@ static void test_quit_restores(void **state)
 	struct e2e *e = *state;
 
 	e2e_start(e, "LANG=C.UTF-8");
-	e2e_tmux(e, "send-keys -t kuw q");
+	tmux_run(&e->t, "send-keys -t kuw q");
 	e2e_expect_restored(e, "EXITED 0");
 }
 
@@ -289,8 +223,7 @@ static void e2e_signal_case(struct e2e *e, int sig, const char *exited)
 	pid = e2e_demo_pid(e);
 	assert_int_equal(kill((pid_t)pid, sig), 0);
 	e2e_expect_restored(e, exited);
-	e2e_stop(e);
-	e->socket[0] = '\0';
+	tmux_stop(&e->t);
 }
 
 static void test_signals_restore(void **state)
@@ -319,10 +252,10 @@ static void test_ascii_locale(void **state)
 	struct e2e *e = *state;
 
 	e2e_start(e, "LANG=C.UTF-8");
-	assert_true(e2e_has_box_drawing(e2e_capture(e, false)));
-	e2e_stop(e);
+	assert_true(e2e_has_box_drawing(tmux_capture(&e->t, false)));
+	tmux_stop(&e->t);
 	e2e_start(e, "LANG=C");
-	assert_false(e2e_has_box_drawing(e2e_capture(e, false)));
+	assert_false(e2e_has_box_drawing(tmux_capture(&e->t, false)));
 	e2e_golden(e, "demo_ascii.txt");
 }
 
@@ -394,18 +327,18 @@ static void test_no_color(void **state)
 	bool bold, reverse;
 
 	e2e_start(e, "LANG=C.UTF-8");
-	e2e_capture(e, true);
-	assert_false(e2e_only_bold_reverse(e->out));
-	e2e_stop(e);
+	tmux_capture(&e->t, true);
+	assert_false(e2e_only_bold_reverse(e->t.out));
+	tmux_stop(&e->t);
 	e2e_start(e, "LANG=C.UTF-8 NO_COLOR=1");
-	e2e_capture(e, true);
-	assert_true(e2e_only_bold_reverse(e->out));
+	tmux_capture(&e->t, true);
+	assert_true(e2e_only_bold_reverse(e->t.out));
 	/* The alarm still stands out: "Backup: none" is bold and not reversed
 	 * inside the reversed status bar; the hints are reversed. */
-	assert_true(e2e_attrs_at(e->out, "Backup: none", &bold, &reverse));
+	assert_true(e2e_attrs_at(e->t.out, "Backup: none", &bold, &reverse));
 	assert_true(bold);
 	assert_false(reverse);
-	assert_true(e2e_attrs_at(e->out, "F1 Help", &bold, &reverse));
+	assert_true(e2e_attrs_at(e->t.out, "F1 Help", &bold, &reverse));
 	assert_true(reverse);
 }
 

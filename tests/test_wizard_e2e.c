@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "tests/support/testenv.h"
+#include "tests/support/tmux.h"
 
 #define E2E_DEADLINE_MS 30000
 
@@ -27,87 +28,33 @@ static char wizard[4096];
 static char golden_dir[4200];
 
 struct e2e {
-	char socket[64];
-	char out[65536];
+	struct tmux_term t;
 	char db[128];
 	char kconf[4400];
 	char wconf[4400];
 	char state[4400];
 };
 
-static long e2e_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* Runs "tmux -L socket ARGS" and keeps its stdout in e->out. */
-static int e2e_tmux(struct e2e *e, const char *fmt, ...)
-{
-	char args[8192], cmd[8400];
-	va_list ap;
-	FILE *p = NULL;
-	size_t n;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "tmux -L %s %s 2>/dev/null", e->socket, args);
-	p = popen(cmd, "r");
-	if (p == NULL)
-		return -1;
-	n = fread(e->out, 1, sizeof(e->out) - 1, p);
-	e->out[n] = '\0';
-	return pclose(p) == 0 ? 0 : -1;
-}
-
-/* The screen with trailing spaces removed from every line. */
-static const char *e2e_capture(struct e2e *e)
-{
-	char *r, *w;
-
-	e2e_tmux(e, "capture-pane -p -t kuw");
-	for (r = w = e->out; *r != '\0'; r++) {
-		if (*r == '\n') {
-			while (w > e->out && w[-1] == ' ')
-				w--;
-		}
-		*w++ = *r;
-	}
-	*w = '\0';
-	return e->out;
-}
-
 /* Waits until the screen contains text; fails after the deadline with the
  * screen printed. */
 static void e2e_wait(struct e2e *e, const char *text)
 {
-	long end = e2e_now_ms() + E2E_DEADLINE_MS;
-	struct timespec tick = { 0, 30 * 1000000L };
-
-	for (;;) {
-		if (strstr(e2e_capture(e), text) != NULL)
-			return;
-		if (e2e_now_ms() > end) {
-			print_error("screen after %d ms, waiting for \"%s\":\n%s\n", E2E_DEADLINE_MS,
-				    text, e->out);
-			fail();
-		}
-		nanosleep(&tick, NULL);
+	if (tmux_wait(&e->t, text, false, E2E_DEADLINE_MS) < 0) {
+		print_error("screen after %d ms, waiting for \"%s\":\n%s\n", E2E_DEADLINE_MS, text,
+			    e->t.out);
+		fail();
 	}
 }
 
 static void e2e_keys(struct e2e *e, const char *keys)
 {
-	assert_int_equal(e2e_tmux(e, "send-keys -t kuw %s", keys), 0);
+	assert_int_equal(tmux_run(&e->t, "send-keys -t kuw %s", keys), 0);
 }
 
 /* Types text literally. */
 static void e2e_type(struct e2e *e, const char *text)
 {
-	assert_int_equal(e2e_tmux(e, "send-keys -t kuw -l '%s'", text), 0);
+	assert_int_equal(tmux_run(&e->t, "send-keys -t kuw -l '%s'", text), 0);
 }
 
 /* A database from a fixture, its kong.conf, a wizard config with its own
@@ -136,29 +83,17 @@ static void e2e_start(struct e2e *e, int cols, int rows)
 {
 	char cmd[8192];
 
-	if (e->socket[0] == '\0')
-		snprintf(e->socket, sizeof(e->socket), "kuwwiz%ld_%ld", (long)getpid(),
-			 e2e_now_ms());
+	if (e->t.socket[0] == '\0')
+		tmux_name(&e->t, "kuwwiz");
 	else
-		e2e_tmux(e, "kill-session -t kuw");
+		tmux_run(&e->t, "kill-session -t kuw");
 	snprintf(cmd, sizeof(cmd),
 		 "env -i TERM=xterm-256color LANG=C.UTF-8 PATH=/usr/bin:/bin HOME=%s USER=op "
 		 "sh -c '%s -c %s; echo EXITED \\$?; exec sleep 600'",
 		 te.tmpdir, wizard, e->wconf);
-	assert_int_equal(e2e_tmux(e, "-f /dev/null new-session -d -s kuw -x %d -y %d \"%s\"",
+	assert_int_equal(tmux_run(&e->t, "-f /dev/null new-session -d -s kuw -x %d -y %d \"%s\"",
 				  cols, rows, cmd),
 			 0);
-}
-
-static void e2e_stop(struct e2e *e)
-{
-	char path[1024];
-
-	e2e_tmux(e, "display-message -p '#{socket_path}'");
-	snprintf(path, sizeof(path), "%.*s", (int)strcspn(e->out, "\n"), e->out);
-	e2e_tmux(e, "kill-server");
-	if (path[0] == '/')
-		unlink(path);
 }
 
 static int e2e_setup(void **state)
@@ -171,8 +106,8 @@ static int e2e_teardown(void **state)
 {
 	struct e2e *e = *state;
 
-	if (e != NULL && e->socket[0] != '\0')
-		e2e_stop(e);
+	if (e != NULL && e->t.socket[0] != '\0')
+		tmux_stop(&e->t);
 	free(e);
 	return 0;
 }
@@ -197,12 +132,12 @@ static void e2e_golden(struct e2e *e, const char *name)
 {
 	char path[4400], port[32];
 	char *want = NULL;
-	char *got = e->out;
+	char *got = e->t.out;
 	FILE *f;
 	long n;
 	char *p;
 
-	e2e_capture(e);
+	tmux_capture(&e->t, false);
 	e2e_replace(got, te.tmpdir, "TMP");
 	e2e_replace(got, e->db, "DB");
 	p = strstr(got, "127.0.0.1:");
@@ -276,14 +211,14 @@ static void test_welcome_golden_and_quit(void **state)
 	e2e_golden(e, "welcome.txt");
 	e2e_keys(e, "F1");
 	e2e_wait(e, "Press any key to close this help.");
-	assert_non_null(strstr(e->out, "never shown"));
+	assert_non_null(strstr(e->t.out, "never shown"));
 	e2e_keys(e, "x");
 	e2e_wait(e, "Press > (or F10)");
 	e2e_keys(e, "q");
 	e2e_wait(e, "EXITED 0");
-	e2e_tmux(e, "display-message -p -t kuw '#{alternate_on} #{cursor_flag}'");
-	assert_string_equal(e->out, "0 1\n");
-	assert_null(strstr(e2e_capture(e), "Kong Upgrade Wizard"));
+	tmux_run(&e->t, "display-message -p -t kuw '#{alternate_on} #{cursor_flag}'");
+	assert_string_equal(e->t.out, "0 1\n");
+	assert_null(strstr(tmux_capture(&e->t, false), "Kong Upgrade Wizard"));
 }
 
 static void test_too_small(void **state)
@@ -318,14 +253,14 @@ static void test_path_a(void **state)
 	e2e_wait(e, "Legacy Mode is on");
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Enter: take a backup now");
-	assert_non_null(strstr(e->out, "Backup: none"));
+	assert_non_null(strstr(e->t.out, "Backup: none"));
 	e2e_keys(e, "Enter");
 	e2e_wait(e, "Backup taken and verified");
-	assert_non_null(strstr(e->out, "verified (")); /* the Verified row */
-	assert_null(strstr(e->out, "Backup: none"));
+	assert_non_null(strstr(e->t.out, "verified (")); /* the Verified row */
+	assert_null(strstr(e->t.out, "Backup: none"));
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Enter: run 'kong migrations up' now.");
-	assert_non_null(strstr(e->out, "non-destructive"));
+	assert_non_null(strstr(e->t.out, "non-destructive"));
 	e2e_keys(e, "Enter");
 	e2e_wait(e, "'up' completed and verified against schema_meta");
 	expect_q(e->db, "SELECT pending::text FROM schema_meta WHERE subsystem = 'core'",
@@ -353,7 +288,7 @@ static void test_path_a(void **state)
 	e2e_start(e, 80, 24);
 	e2e_wait(e, "THE POINT OF NO RETURN");
 	e2e_wait(e, "Enter: finish");
-	assert_non_null(strstr(e->out, "overridden: drill"));
+	assert_non_null(strstr(e->t.out, "overridden: drill"));
 	e2e_keys(e, "Enter");
 	e2e_wait(e, "Type the database name");
 	e2e_type(e, "wrong");
@@ -373,7 +308,7 @@ static void test_path_a(void **state)
 	e2e_wait(e, "Back is not possible now");
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Report written:");
-	assert_non_null(strstr(e->out, "The upgrade is complete."));
+	assert_non_null(strstr(e->t.out, "The upgrade is complete."));
 	expect_report(e);
 	e2e_keys(e, "q");
 	e2e_wait(e, "EXITED 0");
@@ -387,7 +322,7 @@ static void test_path_b(void **state)
 	e2e_site(e, "ce-1.2");
 	e2e_start(e, 80, 24);
 	e2e_wait(e, "Press > (or F10)");
-	assert_non_null(strstr(e->out, "ce-to-ee-1.3"));
+	assert_non_null(strstr(e->t.out, "ce-to-ee-1.3"));
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Nothing blocks the next step.");
 	e2e_keys(e, "'>'");
@@ -407,7 +342,7 @@ static void test_path_b(void **state)
 	e2e_wait(e, "'finish' completed and verified");
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Enter: migrate");
-	assert_non_null(strstr(e->out, "services"));
+	assert_non_null(strstr(e->t.out, "services"));
 	e2e_keys(e, "Enter");
 	e2e_wait(e, "Force (-f)");
 	e2e_keys(e, "Tab");
@@ -416,11 +351,11 @@ static void test_path_b(void **state)
 	e2e_type(e, e->db);
 	e2e_keys(e, "Enter");
 	e2e_wait(e, "completed and verified");
-	assert_null(strstr(e->out, "MISSING"));
-	assert_non_null(strstr(e->out, " ok"));
+	assert_null(strstr(e->t.out, "MISSING"));
+	assert_non_null(strstr(e->t.out, " ok"));
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Report written:");
-	assert_non_null(strstr(e->out, "The upgrade is complete."));
+	assert_non_null(strstr(e->t.out, "The upgrade is complete."));
 	expect_report(e);
 	e2e_keys(e, "q");
 	e2e_wait(e, "EXITED 0");
