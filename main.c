@@ -634,6 +634,8 @@ static int follow_run(struct core_upgrade *u)
 	}
 	printf("Done: %zu migration%s, verified in schema_meta.\n", progress.done,
 	       progress.done == 1 ? "" : "s");
+	if (core_upgrade_notice(u)[0] != '\0')
+		printf("Note: %s.\n", core_upgrade_notice(u));
 	return 0;
 }
 

@@ -24,6 +24,7 @@ struct core_upgrade {
 	enum core_upgrade_step run_step;
 	bool run_end_recorded;
 	char verification[1200];
+	char notice[256];
 	/* Waivers from the journal, as strings owned here. */
 	char *waived[MAX_WAIVERS];
 	char *reasons[MAX_WAIVERS];
@@ -769,6 +770,11 @@ const char *core_upgrade_verification(const struct core_upgrade *u)
 	return u->verification;
 }
 
+const char *core_upgrade_notice(const struct core_upgrade *u)
+{
+	return u->notice;
+}
+
 /* After a run: read the datastore again and check the run against it. */
 static void upgrade_verify(struct core_upgrade *u, const struct core_runner_progress *p)
 {
@@ -776,6 +782,7 @@ static void upgrade_verify(struct core_upgrade *u, const struct core_runner_prog
 	const struct core_inspection *in;
 
 	u->verification[0] = '\0';
+	u->notice[0] = '\0';
 	if (core_upgrade_inspect(u, &e) < 0 || !u->insp.db_ok) {
 		snprintf(u->verification, sizeof(u->verification), "the datastore could not be read "
 			 "after the run: %s", e.msg[0] != '\0' ? e.msg : u->insp.db_error);
@@ -795,6 +802,12 @@ static void upgrade_verify(struct core_upgrade *u, const struct core_runner_prog
 	else if (u->run_step == CORE_UPGRADE_FINISH && in->detection.kind != CORE_DETECT_RELEASE)
 		snprintf(u->verification, sizeof(u->verification),
 			 "after 'finish' pending migrations remain");
+	/* §4.2: enterprise 004's teardown keeps the 0.36 portal files. */
+	if (u->run_step == CORE_UPGRADE_FINISH && core_state_has_table(&in->db, "legacy_files"))
+		snprintf(u->notice, sizeof(u->notice),
+			 "the 0.36 Dev Portal files were renamed to legacy_files (%lld rows); the new "
+			 "files table starts empty",
+			 core_state_count(&in->db, "legacy_files"));
 }
 
 int core_upgrade_poll(struct core_upgrade *u, struct core_runner_progress *progress,
@@ -834,69 +847,58 @@ int core_upgrade_entity_counts(struct core_upgrade *u, struct core_entity_count 
 		"certificates", "snis", "acls", "basicauth_credentials", "hmacauth_credentials",
 		"jwt_secrets", "keyauth_credentials", "oauth2_credentials",
 	};
+	const struct core_db_state *st = u->have_inspection && u->insp.db_ok ? &u->insp.db : NULL;
 	PGconn *conn = upgrade_conn(u, err);
+	bool has_we = st != NULL && core_state_has_table(st, "workspace_entities");
 	PGresult *res = NULL;
-	const char *params[1];
-	bool has_we;
-	size_t i;
-	int rc = -1;
+	char sql[8192] = "SELECT ";
+	size_t len = strlen(sql), i;
+	int col = 0;
 
 	*n = 0;
 	if (conn == NULL)
 		return -1;
-	res = PQexec(conn, "SELECT to_regclass('workspace_entities') IS NOT NULL");
-	if (core_pg_check(conn, res, "counting entities", err) < 0)
-		goto out;
-	has_we = PQgetvalue(res, 0, 0)[0] == 't';
-	PQclear(res);
-	res = NULL;
+	if (st == NULL)
+		return core_error_set(err, "counting entities: the datastore has not been read");
+	/* One query for every table present in Kong's schema (§2.2): its rows
+	 * and, with workspaces, its entities in `default` (§1.9). Table names are
+	 * ours, quoted all the same. */
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]) && *n < max; i++) {
-		char sql[512];
-		char *id = PQescapeIdentifier(conn, tables[i], strlen(tables[i]));
+		char *id;
 
-		if (id == NULL) {
-			core_error_set(err, "out of memory");
-			goto out;
-		}
-		params[0] = tables[i];
-		/* Only tables present in the current schema (Kong's, §2.2). */
-		snprintf(sql, sizeof(sql),
-			 "SELECT (SELECT count(*) FROM %s), %s FROM information_schema.tables "
-			 "WHERE table_schema = current_schema() AND table_name = $1",
-			 id,
-			 has_we ? "(SELECT count(DISTINCT entity_id) FROM workspace_entities "
-				  "WHERE workspace_name = 'default' AND entity_type = $1)"
-				: "-1");
-		PQfreemem(id);
-		res = PQexecParams(conn, "SELECT 1 FROM information_schema.tables WHERE table_schema "
-					 "= current_schema() AND table_name = $1",
-				   1, NULL, params, NULL, NULL, 0);
-		if (core_pg_check(conn, res, "counting entities", err) < 0) {
-			res = NULL;
-			goto out;
-		}
-		if (PQntuples(res) == 0) {
-			PQclear(res);
-			res = NULL;
+		if (!core_state_has_table(st, tables[i]))
 			continue;
-		}
-		PQclear(res);
-		res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
-		if (core_pg_check(conn, res, "counting entities", err) < 0) {
-			res = NULL;
-			goto out;
-		}
+		id = PQescapeIdentifier(conn, tables[i], strlen(tables[i]));
+		if (id == NULL)
+			return core_error_set(err, "out of memory");
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+					"%s(SELECT count(*) FROM %s), ", col > 0 ? ", " : "", id);
+		if (has_we)
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+						"(SELECT count(DISTINCT entity_id) FROM "
+						"workspace_entities WHERE workspace_name = 'default' "
+						"AND entity_type = '%s')",
+						tables[i]);
+		else
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len, "-1");
+		PQfreemem(id);
 		snprintf(out[*n].table, sizeof(out[*n].table), "%s", tables[i]);
-		out[*n].rows = atoll(PQgetvalue(res, 0, 0));
-		out[*n].in_default = atoll(PQgetvalue(res, 0, 1));
 		(*n)++;
-		PQclear(res);
-		res = NULL;
+		col += 2;
 	}
-	rc = 0;
-out:
+	if (*n == 0)
+		return 0;
+	res = PQexec(conn, sql);
+	if (core_pg_check(conn, res, "counting entities", err) < 0) {
+		*n = 0;
+		return -1;
+	}
+	for (i = 0; i < *n; i++) {
+		out[i].rows = atoll(PQgetvalue(res, 0, (int)(2 * i)));
+		out[i].in_default = atoll(PQgetvalue(res, 0, (int)(2 * i + 1)));
+	}
 	PQclear(res);
-	return rc;
+	return 0;
 }
 
 int core_upgrade_lock_holder(struct core_upgrade *u, struct core_oplock_holder *h,

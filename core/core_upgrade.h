@@ -123,6 +123,10 @@ int core_upgrade_poll(struct core_upgrade *u, struct core_runner_progress *progr
  * out, else what is missing. Valid after core_upgrade_poll reported ended. */
 const char *core_upgrade_verification(const struct core_upgrade *u);
 
+/* What the last run changed that the operator should know of ("" when
+ * nothing): after finish, the Dev Portal files kept as legacy_files. */
+const char *core_upgrade_notice(const struct core_upgrade *u);
+
 /* One line of the community-to-Enterprise proof: rows of an entity table and
  * how many of them are mapped to the `default` workspace. */
 struct core_entity_count {

@@ -169,6 +169,8 @@ static void test_path_a(void **state)
 
 	wiz(0, &s, &r, NULL, "finish", "--confirm", s.db, NULL, NULL);
 	assert_non_null(strstr(r.out, "Done: 2 migrations"));
+	/* Issue "doing it safely": the files -> legacy_files rename is reported. */
+	assert_non_null(strstr(r.out, "renamed to legacy_files (18 rows)"));
 	testenv_run_done(&r);
 	/* §2.1: teardown empties pending to '{}'; §4.2: 004's teardown keeps the 0.36
 	 * portal files as legacy_files; 005's fills upstreams.algorithm. */
