@@ -85,6 +85,18 @@ static size_t prereq_blocking(const struct screen_ctx *ctx, char *first, size_t 
 	return n;
 }
 
+/* Failures that a later step of the wizard fixes. */
+static size_t prereq_later_count(struct screen_ctx *ctx)
+{
+	const struct core_inspection *in = screen_insp(ctx);
+	size_t i, n = 0;
+
+	for (i = 0; in != NULL && i < in->n_results; i++)
+		n += in->results[i].status == CORE_CHECK_FAIL &&
+		     prereq_fixed_later(ctx, in->results[i].id);
+	return n;
+}
+
 static void prereq_draw(struct screen_ctx *ctx, WINDOW *w)
 {
 	int cols = getmaxx(w), rows = getmaxy(w);
@@ -95,6 +107,10 @@ static void prereq_draw(struct screen_ctx *ctx, WINDOW *w)
 	if (blocking > 0)
 		snprintf(buf, sizeof(buf), "%zu failure(s) block the upgrade, first: %s", blocking,
 			 first);
+	else if (prereq_later_count(ctx) > 0)
+		snprintf(buf, sizeof(buf), "Nothing blocks the next step; the steps ahead fix %zu "
+					   "failure(s).",
+			 prereq_later_count(ctx));
 	else
 		snprintf(buf, sizeof(buf), "Nothing blocks the next step.");
 	tui_put(w, 0, 1, cols - 2, blocking > 0 ? TUI_ROLE_FAIL : TUI_ROLE_OK, false, buf);

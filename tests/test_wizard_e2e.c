@@ -242,7 +242,7 @@ static void test_path_a(void **state)
 	e2e_wait(e, "Press > (or F10)");
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Step 2/");
-	e2e_wait(e, "Nothing blocks the next step.");
+	e2e_wait(e, "Nothing blocks the next step");
 	/* The fixture has Dev Portal files: Legacy Mode is offered. */
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Dev Portal: breaking changes in 1.3");
@@ -324,7 +324,7 @@ static void test_path_b(void **state)
 	e2e_wait(e, "Press > (or F10)");
 	assert_non_null(strstr(e->t.out, "ce-to-ee-1.3"));
 	e2e_keys(e, "'>'");
-	e2e_wait(e, "Nothing blocks the next step.");
+	e2e_wait(e, "Nothing blocks the next step");
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Enter: take a backup now");
 	e2e_keys(e, "Enter");
