@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/core_oplock.h"
 #include "core/core_sandbox.h"
@@ -318,6 +319,25 @@ static void test_finish_refused_while_old_node_connected(void **state)
 		 "{005_120_to_130}");
 
 	PQfinish(old_node);
+	/* The server ends the backend after the client went: wait for it (5 s). */
+	{
+		const struct timespec tick = { 0, 20 * 1000 * 1000 };
+		char sql[300];
+		char *v = NULL;
+		int i;
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+					   "'%s' AND application_name = 'kong'", s.db);
+		for (i = 0; i < 250; i++) {
+			free(v);
+			v = q(&s, sql);
+			if (strcmp(v, "0") == 0)
+				break;
+			nanosleep(&tick, NULL);
+		}
+		assert_string_equal(v, "0");
+		free(v);
+	}
 	wiz(0, &s, &r, NULL, "finish", "--confirm", s.db, "--without-backup", "test run");
 	testenv_run_done(&r);
 	expect_q(&s, "SELECT pending::text FROM schema_meta WHERE subsystem = 'core'", "{}");
