@@ -22,6 +22,8 @@
 #include "config/config_kongconf.h"
 #include "config/config_wizard.h"
 #include "core/core_error.h"
+#include "core/core_census.h"
+#include "core/core_fleet.h"
 #include "core/core_inspect.h"
 #include "core/core_upgrade.h"
 #include "core/core_sandbox.h"
@@ -420,6 +422,86 @@ static void print_run(const struct core_runner_info *r)
 	printf("           log: %s\n", r->log);
 }
 
+/* An RBAC token from the cluster's token_file or token_env (never logged). */
+static int read_token(const struct config_cluster *c, char *buf, size_t size,
+		      struct core_error *err)
+{
+	FILE *f;
+	size_t n;
+
+	buf[0] = '\0';
+	if (c->token_env != NULL) {
+		const char *v = getenv(c->token_env);
+
+		if (v == NULL || *v == '\0')
+			return core_error_set(err, "the environment variable %s (token_env) is not set",
+					      c->token_env);
+		snprintf(buf, size, "%s", v);
+		return 0;
+	}
+	if (c->token_file == NULL)
+		return 0;
+	f = fopen(c->token_file, "r");
+	if (f == NULL)
+		return core_error_errno(err, errno, "cannot read the RBAC token file %s",
+					c->token_file);
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+/* The datastore's clients and, when Admin API URLs are configured, one poll
+ * of every node (bounded by the per-node timeout), as JSON. */
+static json_t *fleet_json(struct world *w, struct core_upgrade *u)
+{
+	const struct config_cluster *clusters[2] = { &w->cw->old_cluster, &w->cw->new_cluster };
+	struct core_census *census = NULL;
+	struct core_fleet *fleet = NULL;
+	struct core_error err = { { 0 } };
+	json_t *hosts = json_array(), *nodes = json_array();
+	char token[512];
+	size_t i, c;
+
+	if (core_upgrade_census(u, &census, &err) == 0) {
+		for (i = 0; i < census->n_hosts; i++) {
+			const struct core_census_host *h = &census->hosts[i];
+
+			json_array_append_new(hosts, json_pack("{s:s, s:i, s:s, s:s}", "addr", h->addr,
+							       "connections", h->connections,
+							       "class", core_census_class_name(h->cls),
+							       "application", h->application));
+		}
+	}
+	core_census_free(census);
+	if (core_fleet_new(NULL, &fleet, &err) == 0) {
+		for (c = 0; c < 2; c++) {
+			if (read_token(clusters[c], token, sizeof(token), &err) < 0)
+				token[0] = '\0';
+			for (i = 0; i < clusters[c]->n_admin_urls; i++)
+				core_fleet_add(fleet, c == 0 ? CORE_FLEET_OLD : CORE_FLEET_NEW,
+					       clusters[c]->admin_urls[i],
+					       token[0] != '\0' ? token : NULL, &err);
+		}
+		memset(token, 0, sizeof(token));
+		if (core_fleet_count(fleet) > 0 && core_fleet_start_poll(fleet, &err) == 0)
+			core_fleet_poll_wait(fleet, &err);
+		for (i = 0; i < core_fleet_count(fleet); i++) {
+			const struct core_fleet_node *n = core_fleet_node(fleet, i);
+
+			json_array_append_new(
+				nodes, json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:I}", "url", n->url,
+						 "cluster", n->cluster == CORE_FLEET_OLD ? "old" : "new",
+						 "reachable", n->reachable, "error", n->error,
+						 "version", n->version, "hostname", n->hostname,
+						 "total_requests", (json_int_t)n->total_requests));
+		}
+	}
+	core_fleet_free(fleet);
+	return json_pack("{s:o, s:o}", "census", hosts, "nodes", nodes);
+}
+
 static int cmd_status(const struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -475,6 +557,8 @@ static int cmd_status(const struct options *o, int argc, char **argv)
 		json_object_set_new(root, "operator",
 				    who[0] != '\0' ? json_string(who) : json_null());
 		json_object_set_new(root, "run", run_json(core_upgrade_run(u)));
+		if (in->db_ok)
+			json_object_set_new(root, "fleet", fleet_json(&w, u));
 		for (i = 0; i < core_journal_warning_count(j); i++)
 			json_array_append_new(warnings, json_string(core_journal_warning(j, i)));
 		json_object_set_new(root, "journal",
@@ -757,35 +841,6 @@ out:
 	return rc;
 }
 
-/* An RBAC token from the cluster's token_file or token_env (never logged). */
-static int read_token(const struct config_cluster *c, char *buf, size_t size,
-		      struct core_error *err)
-{
-	FILE *f;
-	size_t n;
-
-	buf[0] = '\0';
-	if (c->token_env != NULL) {
-		const char *v = getenv(c->token_env);
-
-		if (v == NULL || *v == '\0')
-			return core_error_set(err, "the environment variable %s (token_env) is not set",
-					      c->token_env);
-		snprintf(buf, size, "%s", v);
-		return 0;
-	}
-	if (c->token_file == NULL)
-		return 0;
-	f = fopen(c->token_file, "r");
-	if (f == NULL)
-		return core_error_errno(err, errno, "cannot read the RBAC token file %s",
-					c->token_file);
-	n = fread(buf, 1, size - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
-}
 
 /* The interactive wizard (SPEC §2). */
 static int cmd_wizard(const struct options *o)

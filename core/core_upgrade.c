@@ -912,3 +912,20 @@ int core_upgrade_lock_holder(struct core_upgrade *u, struct core_oplock_holder *
 	conn = upgrade_conn(u, err);
 	return conn != NULL ? core_oplock_holder(conn, h, err) : -1;
 }
+
+int core_upgrade_census(struct core_upgrade *u, struct core_census **out, struct core_error *err)
+{
+	struct core_census_map *map = NULL;
+	PGconn *conn = upgrade_conn(u, err);
+	int rc;
+
+	*out = NULL;
+	if (conn == NULL)
+		return -1;
+	if (core_census_map_new(u->p.old_urls, u->p.n_old, u->p.new_urls, u->p.n_new, 0, &map,
+				err) < 0)
+		return -1;
+	rc = core_census_take(conn, map, out, err);
+	core_census_map_free(map);
+	return rc;
+}

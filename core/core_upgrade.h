@@ -139,6 +139,10 @@ struct core_entity_count {
 int core_upgrade_entity_counts(struct core_upgrade *u, struct core_entity_count *out, size_t max,
 			       size_t *n, struct core_error *err);
 
+/* The datastore's clients by cluster (one query; core_census_free). */
+struct core_census;
+int core_upgrade_census(struct core_upgrade *u, struct core_census **out, struct core_error *err);
+
 /* Who holds the operator lock (for read-only sessions: `status`). */
 int core_upgrade_lock_holder(struct core_upgrade *u, struct core_oplock_holder *h,
 			     struct core_error *err);

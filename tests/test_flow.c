@@ -318,6 +318,24 @@ static void test_finish_refused_while_old_node_connected(void **state)
 	expect_q(&s, "SELECT pending::text FROM schema_meta WHERE subsystem = 'core'",
 		 "{005_120_to_130}");
 
+	/* status --json shows the old node in the census, and its Admin API
+	 * (nothing listens on port 1) unreachable with the error. */
+	wiz(0, &s, &r, NULL, "status", "--json", NULL, NULL, NULL);
+	{
+		json_t *j = json_loads(r.out, 0, NULL);
+		json_t *fleet = json_object_get(j, "fleet");
+		json_t *node = json_array_get(json_object_get(fleet, "nodes"), 0);
+		json_t *host = json_array_get(json_object_get(fleet, "census"), 0);
+
+		assert_non_null(node);
+		assert_false(json_is_true(json_object_get(node, "reachable")));
+		assert_true(strlen(json_string_value(json_object_get(node, "error"))) > 0);
+		assert_non_null(host);
+		assert_string_equal(json_string_value(json_object_get(host, "class")), "old");
+		json_decref(j);
+	}
+	testenv_run_done(&r);
+
 	PQfinish(old_node);
 	/* The server ends the backend after the client went: wait for it (5 s). */
 	{
