@@ -85,32 +85,36 @@ static void backup_tail(const char *text, char *out, size_t size)
 int core_backup_identify(PGconn *conn, const struct core_pg_params *p,
 			 struct core_backup_identity *id, struct core_error *err)
 {
-	static const char sql[] =
-	    "SELECT current_database(), d.oid, coalesce(has_function_privilege("
-	    "to_regprocedure('pg_catalog.pg_control_system()')::oid, 'EXECUTE'), false) "
+	/* One round trip in the common case. An administrator may revoke
+	 * pg_control_system() (some managed services do): the server then
+	 * refuses the whole statement with insufficient_privilege, the
+	 * identifier stays "" and host:port stand in for the cluster. */
+	static const char with_sysid[] =
+	    "SELECT current_database(), d.oid, "
+	    "(SELECT system_identifier::text FROM pg_control_system()) "
 	    "FROM pg_database d WHERE d.datname = current_database()";
-	PGresult *res = NULL;
-	bool can_read;
+	static const char without[] =
+	    "SELECT current_database(), d.oid, '' "
+	    "FROM pg_database d WHERE d.datname = current_database()";
+	PGresult *res;
+	const char *state;
 
 	memset(id, 0, sizeof(*id));
-	res = PQexec(conn, sql);
+	res = PQexec(conn, with_sysid);
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (PQresultStatus(res) == PGRES_FATAL_ERROR && state != NULL &&
+	    strcmp(state, "42501") == 0) {
+		PQclear(res);
+		res = PQexec(conn, without);
+	}
 	if (core_pg_check(conn, res, "reading the database's identity", err) < 0)
 		return -1;
 	backup_copy(id->dbname, sizeof(id->dbname), PQgetvalue(res, 0, 0));
 	id->database_oid = atoll(PQgetvalue(res, 0, 1));
-	can_read = PQgetvalue(res, 0, 2)[0] == 't';
+	backup_copy(id->system_identifier, sizeof(id->system_identifier), PQgetvalue(res, 0, 2));
 	PQclear(res);
 	backup_copy(id->host, sizeof(id->host), p->host != NULL ? p->host : PQhost(conn));
 	id->port = p->port > 0 ? p->port : atoi(PQport(conn));
-	if (!can_read)
-		return 0;
-	/* An administrator may revoke it (some managed services do): then the
-	 * identifier stays "" and host:port stand in for the cluster. */
-	res = PQexec(conn, "SELECT system_identifier::text FROM pg_control_system()");
-	if (core_pg_check(conn, res, "reading the cluster's system identifier", err) < 0)
-		return -1;
-	backup_copy(id->system_identifier, sizeof(id->system_identifier), PQgetvalue(res, 0, 0));
-	PQclear(res);
 	return 0;
 }
 

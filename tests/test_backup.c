@@ -349,6 +349,35 @@ static void test_wrong_password(void **state)
 	assert_true(leftovers(dir) <= 0);
 }
 
+/* Where an administrator revoked pg_control_system() (managed services do),
+ * the identity is still read, without the system identifier, and the
+ * backup is taken and verified as usual. */
+static void test_identity_without_system_identifier(void **state)
+{
+	struct core_pg_params p;
+	struct core_backup_info info;
+	struct progress_log log = {0};
+	struct core_error err = {{0}};
+	char db[128], dir[4200];
+	char *v;
+
+	(void)state;
+	prepare(&p, db, sizeof(db), dir, sizeof(dir));
+	if (core_sandbox_exec(te.sb, db,
+			      "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_control_system() FROM PUBLIC",
+			      &err) < 0)
+		fail_msg("revoke: %s", err.msg);
+	take_ok(&p, dir, pg_dump, &log, &info);
+	assert_true(info.verified);
+	assert_string_equal(info.id.system_identifier, "");
+	assert_string_equal(info.id.dbname, db);
+	v = query(db, "SELECT oid::text FROM pg_database WHERE datname = current_database()");
+	assert_int_equal(info.id.database_oid, atoll(v));
+	free(v);
+	assert_string_equal(info.id.host, "127.0.0.1");
+	assert_int_equal(info.id.port, core_sandbox_port(te.sb));
+}
+
 /* pg_dump fails after writing part of an archive: its message is reported
  * (the password masked, had it ever appeared) and nothing is left. */
 static void test_dump_fails(void **state)
@@ -651,6 +680,7 @@ int main(void)
 	    cmocka_unit_test(test_json_rejects),
 	    cmocka_unit_test(test_take_verify_restore),
 	    cmocka_unit_test(test_wrong_password),
+	    cmocka_unit_test(test_identity_without_system_identifier),
 	    cmocka_unit_test(test_dump_fails),
 	    cmocka_unit_test(test_schema_only_refused),
 	    cmocka_unit_test(test_no_space),
