@@ -1,7 +1,34 @@
 #include "core/core_inspect.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+
+/* `kong version` and `kong migrations list` are two program starts (about
+ * a second each for a real Kong) that need nothing from the datastore read:
+ * they run in threads while the caller's thread reads the datastore, so a
+ * check costs the slowest of the three, not their sum. */
+struct inspect_kong_job {
+	const struct core_inspect_params *p;
+	int timeout_ms;
+	bool list;		 /* the list, else the version */
+	struct core_inspection *out;
+	int rc;
+	struct core_error err;
+};
+
+static void *inspect_kong_job_run(void *arg)
+{
+	struct inspect_kong_job *j = arg;
+
+	if (j->list)
+		j->rc = core_kong_list(j->p->kong_binary, j->p->kong_conf,
+				       j->p->pg.connect_timeout_s, j->timeout_ms, &j->out->list,
+				       &j->err);
+	else
+		j->rc = core_kong_version(j->p->kong_binary, j->timeout_ms, &j->out->kong, &j->err);
+	return NULL;
+}
 
 int core_inspect_run(const struct core_inspect_params *p, struct core_inspection *out,
 		     struct core_error *err)
@@ -9,9 +36,21 @@ int core_inspect_run(const struct core_inspect_params *p, struct core_inspection
 	struct core_check_input in;
 	struct core_error e = { { 0 } };
 	int timeout = p->kong_timeout_ms > 0 ? p->kong_timeout_ms : 60000;
+	struct inspect_kong_job jobs[2];
+	pthread_t threads[2];
+	bool started[2] = { false, false };
 	PGconn *conn = NULL;
+	size_t i;
 
 	memset(out, 0, sizeof(*out));
+	for (i = 0; i < 2; i++) {
+		jobs[i] = (struct inspect_kong_job){ .p = p, .timeout_ms = timeout,
+						     .list = i == 1, .out = out, .rc = -1 };
+		started[i] = pthread_create(&threads[i], NULL, inspect_kong_job_run, &jobs[i]) == 0;
+		if (!started[i])	/* no thread to be had: run it here */
+			inspect_kong_job_run(&jobs[i]);
+	}
+
 	if (p->conn != NULL)
 		conn = p->conn;
 	else if (p->connect_error != NULL)
@@ -28,20 +67,25 @@ int core_inspect_run(const struct core_inspect_params *p, struct core_inspection
 		core_catalog_detect(out->db.has_schema_meta, out->db.rows, out->db.n_rows,
 				    &out->detection);
 
-	if (core_kong_version(p->kong_binary, timeout, &out->kong, &e) == 0)
+	for (i = 0; i < 2; i++)
+		if (started[i])
+			pthread_join(threads[i], NULL);
+	if (jobs[0].rc == 0)
 		out->kong_ok = true;
 	else
-		snprintf(out->kong_error, sizeof(out->kong_error), "%s", e.msg);
-	/* Kong would only fail to reach the datastore too, after its own timeout. */
+		snprintf(out->kong_error, sizeof(out->kong_error), "%s", jobs[0].err.msg);
+	/* With the datastore unreadable, the list only tells that again (after
+	 * Kong's --db-timeout, the same as ours); without a kong binary it fails
+	 * for the reason the version already gives. */
 	if (!out->db_ok)
 		snprintf(out->list_error, sizeof(out->list_error),
-			 "not run: the datastore could not be read");
-	else if (out->kong_ok && core_kong_list(p->kong_binary, p->kong_conf,
-						p->pg.connect_timeout_s, timeout, &out->list,
-						&e) == 0)
+			 "not used: the datastore could not be read");
+	else if (out->kong_ok && jobs[1].rc == 0)
 		out->list_ok = true;
 	else if (out->kong_ok)
-		snprintf(out->list_error, sizeof(out->list_error), "%s", e.msg);
+		snprintf(out->list_error, sizeof(out->list_error), "%s", jobs[1].err.msg);
+	if (!out->list_ok)
+		core_kong_list_done(&out->list);
 
 	if (core_session_evaluate(&p->session, NULL, &out->session, err) < 0) {
 		core_inspect_done(out);
