@@ -20,6 +20,7 @@
 #include "core/core_sandbox.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -54,8 +55,9 @@ struct core_sandbox {
 	char bindir[4096];
 	char superuser[64];
 	int port;
-	int timeout_ms; /* for start and restart */
-	int sock;       /* caller's end of the socketpair */
+	char listen[1024]; /* listen_addresses */
+	int timeout_ms;    /* for start and restart */
+	int sock;          /* caller's end of the socketpair */
 	pid_t guardian;
 	int drop; /* run children as run_uid/run_gid */
 	uid_t run_uid;
@@ -757,6 +759,7 @@ int core_sandbox_start(const struct core_sandbox_options *opt, struct core_sandb
 	sb->sock = -1;
 	sb->guardian = -1;
 	sb->timeout_ms = timeout_ms;
+	snprintf(sb->listen, sizeof(sb->listen), "%s", SANDBOX_HOST);
 	snprintf(sb->superuser, sizeof(sb->superuser), "%s", SANDBOX_SUPERUSER);
 	if (sandbox_find_bindir(opt != NULL ? opt->bindir : NULL, sb->bindir, sizeof(sb->bindir),
 				err) < 0)
@@ -893,6 +896,152 @@ int core_sandbox_restart(struct core_sandbox *sb, int immediate, struct core_err
 		sandbox_wait_error(sb, w, timeout_ms, err);
 		core_error_prefix(err, "restart");
 		return -1;
+	}
+	return 0;
+}
+
+/* Whether s is a numeric IPv4 or IPv6 address: nothing else may reach the
+ * server's configuration files. */
+static int sandbox_is_addr(const char *s)
+{
+	unsigned char buf[16];
+
+	return s != NULL && (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1);
+}
+
+/* Whether s is ADDRESS/BITS with a numeric address and a prefix that fits it. */
+static int sandbox_is_net(const char *s)
+{
+	const char *slash = s != NULL ? strchr(s, '/') : NULL;
+	unsigned char buf[16];
+	char addr[64];
+	char *end = NULL;
+	long bits = -1;
+	int max = 0;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(addr))
+		return 0;
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	if (inet_pton(AF_INET, addr, buf) == 1)
+		max = 32;
+	else if (inet_pton(AF_INET6, addr, buf) == 1)
+		max = 128;
+	else
+		return 0;
+	if (!isdigit((unsigned char)slash[1]))
+		return 0;
+	bits = strtol(slash + 1, &end, 10);
+	return *end == '\0' && bits >= 0 && bits <= max;
+}
+
+/* Whether addr:port accepts a TCP connection within ms. */
+static int sandbox_tcp_accepts(const char *addr, int port, int ms)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len = 0, sl = sizeof(int);
+	int fd = -1, soerr = 0, ok = 0;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((unsigned short)port);
+		len = sizeof(*in4);
+	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((unsigned short)port);
+		len = sizeof(*in6);
+	} else {
+		return 0;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
+		ok = 1;
+	} else if (errno == EINPROGRESS) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+		ok = poll(&p, 1, ms) == 1 &&
+		     getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/* Appends text to the file name in the data directory. */
+static int sandbox_append(const struct core_sandbox *sb, const char *name, const char *text,
+			  struct core_error *err)
+{
+	char path[4300];
+	FILE *f = NULL;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", sb->datadir, name);
+	f = fopen(path, "ae");
+	if (f == NULL)
+		return core_error_errno(err, errno, "opening %s", path);
+	fputs(text, f);
+	if (ferror(f) != 0) {
+		core_error_set(err, "writing %s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fclose(f) != 0 && rc == 0)
+		rc = core_error_errno(err, errno, "writing %s", path);
+	return rc;
+}
+
+int core_sandbox_listen(struct core_sandbox *sb, const char *const *addrs, const char *const *nets,
+			struct core_error *err)
+{
+	char listen[sizeof(sb->listen)];
+	char conf[sizeof(sb->listen) + 64];
+	char hba[4096] = "";
+	char tail[700];
+	size_t i, len;
+
+	snprintf(listen, sizeof(listen), "%s", sb->listen);
+	for (i = 0; addrs != NULL && addrs[i] != NULL; i++) {
+		if (!sandbox_is_addr(addrs[i]))
+			return core_error_set(err, "sandbox %s: '%s' is not a numeric IP address",
+					      sb->dir, addrs[i]);
+		len = strlen(listen);
+		if (len + strlen(addrs[i]) + 2 > sizeof(listen))
+			return core_error_set(err, "sandbox %s: too many listen addresses",
+					      sb->dir);
+		snprintf(listen + len, sizeof(listen) - len, ",%s", addrs[i]);
+	}
+	for (i = 0; nets != NULL && nets[i] != NULL; i++) {
+		if (!sandbox_is_net(nets[i]))
+			return core_error_set(err,
+					      "sandbox %s: '%s' is not a network (ADDRESS/BITS)",
+					      sb->dir, nets[i]);
+		len = strlen(hba);
+		if (len + strlen(nets[i]) + 40 > sizeof(hba))
+			return core_error_set(err, "sandbox %s: too many client networks", sb->dir);
+		snprintf(hba + len, sizeof(hba) - len, "host all all %s scram-sha-256\n", nets[i]);
+	}
+	/* postgresql.conf: the last setting of a name wins. */
+	snprintf(conf, sizeof(conf), "listen_addresses = '%s'\n", listen);
+	if (sandbox_append(sb, "postgresql.conf", conf, err) < 0 ||
+	    (hba[0] != '\0' && sandbox_append(sb, "pg_hba.conf", hba, err) < 0))
+		return -1;
+	snprintf(sb->listen, sizeof(sb->listen), "%s", listen);
+	if (core_sandbox_restart(sb, 0, err) < 0)
+		return -1;
+	/* The server only warns about an address it cannot bind. */
+	for (i = 0; addrs != NULL && addrs[i] != NULL; i++) {
+		if (sandbox_tcp_accepts(addrs[i], sb->port, 2000))
+			continue;
+		sandbox_server_tail(sb, tail, sizeof(tail));
+		return core_error_set(err,
+				      "PostgreSQL in %s does not accept connections on %s "
+				      "port %d: %s",
+				      sb->dir, addrs[i], sb->port, tail);
 	}
 	return 0;
 }

@@ -10,7 +10,9 @@
  *
  * Authentication: trust on the unix socket (for the superuser the tests use to
  * set up), scram-sha-256 on TCP, so that clients using pg_host/pg_port/pg_password
- * exercise real password authentication. */
+ * exercise real password authentication. TCP clients come from 127.0.0.1 only,
+ * unless core_sandbox_listen() opens more addresses (tests whose clients live
+ * in network namespaces). */
 #ifndef CORE_SANDBOX_H
 #define CORE_SANDBOX_H
 
@@ -53,5 +55,15 @@ int core_sandbox_exec(struct core_sandbox *sb, const char *dbname, const char *s
  * and starts it again on the same port: for drills where the datastore
  * restarts mid-step. */
 int core_sandbox_restart(struct core_sandbox *sb, int immediate, struct core_error *err);
+
+/* Makes the server listen on the TCP addresses addrs too (numeric IPv4 or
+ * IPv6, each one local, e.g. the root end of a veth pair) and accept clients
+ * from the networks nets (CIDR, e.g. "10.213.4.0/28") with scram-sha-256,
+ * then restarts it (fast) on the same port and checks that each address
+ * accepts connections. Both lists are NULL-terminated and may be NULL; each
+ * call adds to the earlier ones. Anything that is not a numeric address or
+ * network is refused before a file is touched. */
+int core_sandbox_listen(struct core_sandbox *sb, const char *const *addrs, const char *const *nets,
+			struct core_error *err);
 
 #endif

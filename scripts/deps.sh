@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev
   postgresql postgresql-client
   tmux
+  iproute2
 )
 
 missing=()

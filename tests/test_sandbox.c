@@ -603,6 +603,75 @@ static void test_testenv(void **state)
 	assert_false(path_exists(tmpdir));
 }
 
+/* More listen addresses and client networks (for clients in network
+ * namespaces; here 127.0.0.2, which needs none). Only numeric addresses and
+ * networks reach the files; an address the server cannot bind is reported. */
+static void test_listen_more(void **state)
+{
+	static const char *const addrs[] = {"127.0.0.2", NULL};
+	static const char *const nets[] = {"10.213.255.0/28", "fd00:213::/64", NULL};
+	static const char *const bad_addrs[][2] = {
+	    {"127.0.0.3'\nlisten_addresses = '*", NULL}, {"localhost", NULL}, {"", NULL}};
+	static const char *const bad_nets[][2] = {{"10.0.0.0/33", NULL},
+						  {"10.0.0.1", NULL},
+						  {"host.example/24", NULL},
+						  {"10.0.0.0/8 trust", NULL},
+						  {"10.0.0.0/", NULL}};
+	static const char *const unbindable[] = {"198.51.100.7", NULL};
+	struct core_sandbox *sb = NULL;
+	struct core_error err = {{0}};
+	PGconn *conn = NULL;
+	char *v = NULL;
+	size_t i;
+
+	(void)state;
+	if (core_sandbox_start(NULL, &sb, &err) < 0)
+		fail_msg("sandbox: %s", err.msg);
+	assert_int_equal(
+	    core_sandbox_exec(sb, NULL, "CREATE ROLE kong LOGIN PASSWORD 'kong'", &err), 0);
+	for (i = 0; i < sizeof(bad_addrs) / sizeof(bad_addrs[0]); i++) {
+		assert_int_equal(core_sandbox_listen(sb, bad_addrs[i], NULL, &err), -1);
+		assert_non_null(strstr(err.msg, "is not a numeric IP address"));
+	}
+	for (i = 0; i < sizeof(bad_nets) / sizeof(bad_nets[0]); i++) {
+		assert_int_equal(core_sandbox_listen(sb, addrs, bad_nets[i], &err), -1);
+		assert_non_null(strstr(err.msg, "is not a network"));
+	}
+	v = query1(sb, "SHOW listen_addresses");
+	assert_non_null(v);
+	assert_string_equal(v, "127.0.0.1");
+	free(v);
+
+	if (core_sandbox_listen(sb, addrs, nets, &err) < 0)
+		fail_msg("listen: %s", err.msg);
+	v = query1(sb, "SHOW listen_addresses");
+	assert_non_null(v);
+	assert_string_equal(v, "127.0.0.1,127.0.0.2");
+	free(v);
+	v = query1(sb,
+		   "SELECT count(*) FROM pg_hba_file_rules WHERE type = 'host' AND "
+		   "auth_method = 'scram-sha-256' AND address IN ('10.213.255.0', 'fd00:213::') "
+		   "AND netmask IN ('255.255.255.240', 'ffff:ffff:ffff:ffff::')");
+	assert_non_null(v);
+	assert_string_equal(v, "2");
+	free(v);
+	/* Password authentication on the new address; 127.0.0.1 still works. */
+	conn = connect_to("127.0.0.2", core_sandbox_port(sb), "kong", "kong");
+	assert_int_equal(PQstatus(conn), CONNECTION_OK);
+	PQfinish(conn);
+	conn = connect_to("127.0.0.2", core_sandbox_port(sb), "kong", "wrong");
+	assert_int_not_equal(PQstatus(conn), CONNECTION_OK);
+	PQfinish(conn);
+	conn = connect_to("127.0.0.1", core_sandbox_port(sb), "kong", "kong");
+	assert_int_equal(PQstatus(conn), CONNECTION_OK);
+	PQfinish(conn);
+
+	/* Not an address of this machine: the server only warns; we do not. */
+	assert_int_equal(core_sandbox_listen(sb, unbindable, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "does not accept connections on 198.51.100.7"));
+	core_sandbox_stop(sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -613,6 +682,7 @@ int main(void)
 	    cmocka_unit_test(test_restart_fast),
 	    cmocka_unit_test(test_restart_immediate),
 	    cmocka_unit_test(test_restart_after_crash),
+	    cmocka_unit_test(test_listen_more),
 	    cmocka_unit_test(test_guardian_ignores_signals),
 	    cmocka_unit_test(test_stop_removes_everything),
 	    cmocka_unit_test(test_bad_bindir),

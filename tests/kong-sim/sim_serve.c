@@ -2,17 +2,9 @@
  * shift screen. A small single-threaded HTTP/1.1 server (one response per
  * connection) answering the Admin API's `GET /` and `GET /status` as
  * reference kong-migrations.md §7 shows them, with total_requests growing
- * at the rate of a profile; with -c it holds one datastore connection as a
- * node does, so the census sees it.
- *
- *   kong-sim serve [--listen 127.0.0.1:PORT] [--version VERSION]
- *                  [--profile steady:RPS|drain:RPS:SECONDS|ramp:RPS:SECONDS]
- *                  [--hostname NAME] [--token-file FILE] [-c kong.conf]
- *
- * Port 0 picks a free port. "listening on 127.0.0.1:PORT" is printed once
- * ready. With --token-file, requests without that Kong-Admin-Token get 401
- * as with RBAC on (the token is never printed). SIGTERM or SIGINT: exit 0.
- * Like nginx, total_requests counts the Admin API requests too. */
+ * at the rate of a profile; with -c it holds datastore connections as a
+ * node does, so the census sees it. The options are in serve_usage below
+ * (`kong-sim serve --help`). */
 #include "tests/kong-sim/sim_serve.h"
 
 #include <arpa/inet.h>
@@ -40,6 +32,32 @@
 #define SERVE_MAX_CLIENTS 64
 #define SERVE_REQ_MAX     8192
 #define SERVE_IDLE_MS     5000
+#define SERVE_MAX_DB      16
+
+static const char serve_usage[] =
+    "Usage: kong-sim serve [OPTIONS]\n"
+    "\n"
+    "A stand-in Kong node: an Admin API answering GET / and GET /status like a\n"
+    "Kong 1.x node of the given version, holding datastore connections (with -c)\n"
+    "until it is stopped (SIGTERM or SIGINT: exit 0).\n"
+    "\n"
+    "  --listen IPV4:PORT       where the Admin API listens (default 127.0.0.1:0;\n"
+    "                           port 0 picks a free one). Any local address works,\n"
+    "                           e.g. a veth's inside a network namespace\n"
+    "                           (ip netns exec NS kong-sim serve --listen\n"
+    "                           10.213.0.2:0): the datastore then sees the node\n"
+    "                           connect from that namespace's address\n"
+    "  --version VERSION        what GET / reports (default 1.3.0.0-enterprise-edition)\n"
+    "  --profile PROFILE        proxied traffic in total_requests:\n"
+    "                           steady:RPS, drain:RPS:SECONDS (down to zero),\n"
+    "                           ramp:RPS:SECONDS (up from zero); default steady:0\n"
+    "  --hostname NAME          what GET / reports (default: this host's name)\n"
+    "  --token-file FILE        answer 401 without this Kong-Admin-Token (RBAC on)\n"
+    "  -c, --conf FILE          kong.conf of the datastore to hold connections to\n"
+    "  --db-connections N       how many (1 to 16, default 1), like a node's workers\n"
+    "\n"
+    "Once ready it prints \"listening on IPV4:PORT\". Like nginx, total_requests\n"
+    "counts the Admin API requests too.\n";
 
 extern char **environ;
 
@@ -64,7 +82,9 @@ struct serve {
 	long long accepted;
 	char *token;
 	struct config_kongconf *kc;
-	PGconn *conn;
+	PGconn *conns[SERVE_MAX_DB];
+	int n_conns;
+	char admin_listen[64];
 	struct serve_client clients[SERVE_MAX_CLIENTS];
 	size_t n_clients;
 };
@@ -166,7 +186,19 @@ static json_t *serve_root(const struct serve *s)
 	    "database", "postgres", "pg_host", serve_conf(s, "pg_host", "127.0.0.1"), "pg_port",
 	    serve_conf(s, "pg_port", "5432"), "pg_user", serve_conf(s, "pg_user", "kong"),
 	    "pg_database", serve_conf(s, "pg_database", "kong"), "pg_password", "******",
-	    "admin_listen", "127.0.0.1:8001", "plugins", "bundled");
+	    "admin_listen", s->admin_listen, "plugins", "bundled");
+}
+
+/* Whether every datastore connection is up (false without -c). */
+static bool serve_db_ok(const struct serve *s)
+{
+	int i;
+
+	for (i = 0; i < s->n_conns; i++) {
+		if (PQstatus(s->conns[i]) != CONNECTION_OK)
+			return false;
+	}
+	return s->n_conns > 0;
 }
 
 static json_t *serve_status(const struct serve *s)
@@ -174,16 +206,15 @@ static json_t *serve_status(const struct serve *s)
 	long long total = serve_traffic(s) + s->served;
 	int active = (int)s->n_clients;
 
-	return json_pack(
-	    "{s:{s:b}, s:{s:[{s:s, s:i}], s:{s:{s:s, s:s}}},"
-	    " s:{s:I, s:i, s:I, s:I, s:i, s:i, s:i}}",
-	    "database", "reachable", s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK,
-	    "memory", "workers_lua_vms", "http_allocated_gc", "0.02 MiB", "pid", (int)getpid(),
-	    "lua_shared_dicts", "kong", "allocated_slabs", "0.04 MiB", "capacity", "5.00 MiB",
-	    "server", "total_requests", (json_int_t)total, "connections_active", active,
-	    "connections_accepted", (json_int_t)s->accepted, "connections_handled",
-	    (json_int_t)s->accepted, "connections_reading", 0, "connections_writing", 1,
-	    "connections_waiting", active > 0 ? active - 1 : 0);
+	return json_pack("{s:{s:b}, s:{s:[{s:s, s:i}], s:{s:{s:s, s:s}}},"
+			 " s:{s:I, s:i, s:I, s:I, s:i, s:i, s:i}}",
+			 "database", "reachable", serve_db_ok(s), "memory", "workers_lua_vms",
+			 "http_allocated_gc", "0.02 MiB", "pid", (int)getpid(), "lua_shared_dicts",
+			 "kong", "allocated_slabs", "0.04 MiB", "capacity", "5.00 MiB", "server",
+			 "total_requests", (json_int_t)total, "connections_active", active,
+			 "connections_accepted", (json_int_t)s->accepted, "connections_handled",
+			 (json_int_t)s->accepted, "connections_reading", 0, "connections_writing",
+			 1, "connections_waiting", active > 0 ? active - 1 : 0);
 }
 
 /* Whether the request carries the expected token (headers are matched
@@ -273,7 +304,7 @@ static void serve_drop(struct serve *s, size_t i)
 	s->clients[i] = s->clients[--s->n_clients];
 }
 
-static int serve_connect_db(struct serve *s, const char *conf)
+static int serve_connect_db(struct serve *s, const char *conf, int n)
 {
 	struct core_error err = {{0}};
 	struct core_pg_params p = {0};
@@ -290,9 +321,11 @@ static int serve_connect_db(struct serve *s, const char *conf)
 	p.schema = config_kongconf_get(s->kc, "pg_schema");
 	p.connect_timeout_s = 5;
 	p.application_name = "kong";
-	if (core_pg_connect(&p, &s->conn, &err) != 0) {
-		fprintf(stderr, "kong-sim serve: %s\n", err.msg);
-		return -1;
+	for (; s->n_conns < n; s->n_conns++) {
+		if (core_pg_connect(&p, &s->conns[s->n_conns], &err) != 0) {
+			fprintf(stderr, "kong-sim serve: %s\n", err.msg);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -419,7 +452,8 @@ int sim_serve_main(int argc, char **argv)
 	struct sigaction sa = {0};
 	const char *listen_at = "127.0.0.1:0", *conf = NULL, *token_file = NULL;
 	char host[256] = "kong-sim";
-	int i, lfd = -1, port = 0, rc = 1;
+	char *end = NULL;
+	int i, lfd = -1, port = 0, rc = 1, n_db = 1;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -428,6 +462,11 @@ int sim_serve_main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(serve_usage, stdout);
+			rc = 0;
+			goto out;
+		}
 		if (v == NULL) {
 			fprintf(stderr, "kong-sim serve: %s wants a value\n", a);
 			goto out;
@@ -442,7 +481,16 @@ int sim_serve_main(int argc, char **argv)
 			token_file = v;
 		else if (strcmp(a, "-c") == 0 || strcmp(a, "--conf") == 0)
 			conf = v;
-		else if (strcmp(a, "--profile") == 0) {
+		else if (strcmp(a, "--db-connections") == 0) {
+			n_db = (int)strtol(v, &end, 10);
+			if (end == v || *end != '\0' || n_db < 1 || n_db > SERVE_MAX_DB) {
+				fprintf(stderr,
+					"kong-sim serve: --db-connections wants 1 to %d, "
+					"not '%s'\n",
+					SERVE_MAX_DB, v);
+				goto out;
+			}
+		} else if (strcmp(a, "--profile") == 0) {
 			if (serve_parse_profile(s, v) < 0) {
 				fprintf(stderr,
 					"kong-sim serve: bad profile '%s' (steady:RPS, "
@@ -451,7 +499,7 @@ int sim_serve_main(int argc, char **argv)
 				goto out;
 			}
 		} else {
-			fprintf(stderr, "kong-sim serve: unknown option %s\n", a);
+			fprintf(stderr, "kong-sim serve: unknown option %s (see --help)\n", a);
 			goto out;
 		}
 		i++;
@@ -464,7 +512,7 @@ int sim_serve_main(int argc, char **argv)
 		fprintf(stderr, "kong-sim serve: cannot read the token file %s\n", token_file);
 		goto out;
 	}
-	if (conf != NULL && serve_connect_db(s, conf) < 0)
+	if (conf != NULL && serve_connect_db(s, conf, n_db) < 0)
 		goto out;
 	sa.sa_handler = serve_on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -474,7 +522,9 @@ int sim_serve_main(int argc, char **argv)
 	if (lfd < 0)
 		goto out;
 	s->start_ms = serve_now();
-	printf("listening on %.*s:%d\n", (int)strcspn(listen_at, ":"), listen_at, port);
+	snprintf(s->admin_listen, sizeof(s->admin_listen), "%.*s:%d", (int)strcspn(listen_at, ":"),
+		 listen_at, port);
+	printf("listening on %s\n", s->admin_listen);
 	fflush(stdout);
 	rc = serve_loop(s, lfd);
 out:
@@ -482,8 +532,8 @@ out:
 		close(lfd);
 	while (s->n_clients > 0)
 		serve_drop(s, 0);
-	if (s->conn != NULL)
-		PQfinish(s->conn);
+	for (i = 0; i < s->n_conns; i++)
+		PQfinish(s->conns[i]);
 	config_kongconf_free(s->kc);
 	free(s->token);
 	free(s);
