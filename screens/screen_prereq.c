@@ -116,7 +116,7 @@ static void prereq_draw(struct screen_ctx *ctx, WINDOW *w)
 	tui_put(w, 0, 1, cols - 2, blocking > 0 ? TUI_ROLE_FAIL : TUI_ROLE_OK, false, buf);
 	tui_checklist_draw(&prereq.list, w, 1, 0, rows - 3, cols, list_h);
 	tui_put(w, rows - 2, 1, cols - 2, TUI_ROLE_DIM, false,
-		"Space: run the checks again   Enter: waive the selected failure");
+		"r: run the checks again   Enter: waive the selected failure");
 	if (prereq.msg[0] != '\0' || ctx->note[0] != '\0')
 		tui_put(w, rows - 1, 1, cols - 2, TUI_ROLE_WARN, false,
 			prereq.msg[0] != '\0' ? prereq.msg : ctx->note);
@@ -162,9 +162,11 @@ static enum tui_result prereq_action(struct screen_ctx *ctx, enum tui_action a, 
 		return TUI_HANDLED;
 	}
 	switch (a) {
-	case TUI_ACT_TOGGLE:
-		prereq.msg[0] = '\0';
+	case TUI_ACT_REFRESH:
+		ctx->note[0] = '\0';
 		prereq_recheck(ctx);
+		snprintf(prereq.msg, sizeof(prereq.msg), "%s",
+			 ctx->note[0] != '\0' ? ctx->note : "The checks ran again.");
 		return TUI_HANDLED;
 	case TUI_ACT_SELECT:
 		if (r == NULL || r->status != CORE_CHECK_FAIL) {
@@ -173,7 +175,7 @@ static enum tui_result prereq_action(struct screen_ctx *ctx, enum tui_action a, 
 		}
 		if (r->severity == CORE_CHECK_FATAL) {
 			snprintf(prereq.msg, sizeof(prereq.msg),
-				 "'%s' cannot be waived: fix it, then Space.", r->title);
+				 "'%s' cannot be waived: fix it, then r.", r->title);
 			return TUI_HANDLED;
 		}
 		memset(&prereq.field, 0, sizeof(prereq.field));
@@ -188,7 +190,7 @@ static enum tui_result prereq_action(struct screen_ctx *ctx, enum tui_action a, 
 	case TUI_ACT_NEXT:
 		if (prereq_blocking(ctx, first, sizeof(first)) > 0) {
 			snprintf(prereq.msg, sizeof(prereq.msg),
-				 "'%s' fails: fix it (then Space) or waive it (Enter).", first);
+				 "'%s' fails: fix it (then r) or waive it (Enter).", first);
 			return TUI_HANDLED;
 		}
 		return TUI_NEXT;
@@ -209,7 +211,7 @@ static const char *prereq_help(const struct screen_ctx *ctx)
 	return "Prerequisites: every check with pass / warn / FAIL / waived; the selected "
 	       "row shows what was found and how to fix it. Fatal failures block the upgrade; a "
 	       "waivable one can be waived with a typed reason (Enter), which goes to the "
-	       "journal. Space runs the checks again after a fix. Session settings and the "
+	       "journal. r runs the checks again after a fix. Session settings and the "
 	       "backup are fixed on the next steps.";
 }
 

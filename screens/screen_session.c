@@ -316,10 +316,10 @@ static const char *session_help(const struct screen_ctx *ctx)
 	(void)ctx;
 	return "Session & cookies: with RBAC for Kong Manager (admin_gui_auth), Kong EE 1.3 "
 	       "needs admin_gui_session_conf: cookie_samesite off when Kong Manager and the "
-	       "Admin API are on different domains, cookie_secure false over plain HTTP, and a "
-	       "secret that must be the same on every node. The secret is never shown. The "
-	       "change is shown as a diff, written atomically with a backup copy, and checked "
-	       "again. Dev Portal users can turn on Legacy Mode.";
+	       "Admin API are on different domains, cookie_secure false over plain HTTP, and "
+	       "one secret (never shown) on every node. The change is shown as a diff, written "
+	       "atomically with a backup copy and checked again. Space turns on the Dev "
+	       "Portal's Legacy Mode.";
 }
 
 const struct screen_ops screen_session = {

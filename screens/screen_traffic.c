@@ -276,8 +276,9 @@ static void traffic_draw(struct screen_ctx *ctx, WINDOW *w)
 	else
 		tui_put(w, rows - 2, 1, cols - 2, TUI_ROLE_DIM, false,
 			traffic.verdict.drained
-				? "Enter: confirm all traffic is on the new cluster"
-				: "Enter: override (old nodes may remain; typed reason journaled)");
+				? "Enter: confirm all traffic is on the new cluster   r: poll now"
+				: "Enter: override (old nodes may remain; typed reason journaled)   "
+				  "r: poll now");
 	if (traffic.msg[0] != '\0' || ctx->note[0] != '\0')
 		tui_put(w, rows - 1, 1, cols - 2, TUI_ROLE_FAIL, false,
 			traffic.msg[0] != '\0' ? traffic.msg : ctx->note);
@@ -343,6 +344,13 @@ static enum tui_result traffic_action(struct screen_ctx *ctx, enum tui_action a,
 		traffic.form.focus = 0;
 		traffic.mode = TRAFFIC_OVERRIDE;
 		return TUI_HANDLED;
+	case TUI_ACT_REFRESH:
+		/* Now rather than at the next poll interval; a fleet poll still
+		 * in flight is left to end. */
+		if (traffic.fleet == NULL || !core_fleet_busy(traffic.fleet))
+			traffic_poll(ctx);
+		traffic.msg[0] = '\0';
+		return TUI_HANDLED;
 	case TUI_ACT_NEXT:
 		if (!core_upgrade_traffic_confirmed(ctx->u)) {
 			snprintf(traffic.msg, sizeof(traffic.msg),
@@ -369,10 +377,10 @@ static const char *traffic_help(const struct screen_ctx *ctx)
 {
 	(void)ctx;
 	return "Traffic shift: old and new clusters share the database. The census lists the "
-	       "hosts connected to it (pg_stat_activity), classified by the clusters' Admin API "
-	       "addresses; configured Admin APIs show each node's version and request rate. "
-	       "The confirmation is offered once the old cluster is drained; before that only "
-	       "with a typed reason, which the journal keeps.";
+	       "hosts connected to it (pg_stat_activity) by the clusters' Admin API addresses; "
+	       "configured Admin APIs show each node's version and request rate; r polls now. "
+	       "Confirming is offered once the old cluster is drained; before that only with a "
+	       "typed reason, which the journal keeps.";
 }
 
 const struct screen_ops screen_traffic = {

@@ -49,6 +49,10 @@ static void test_key_map(void **state)
 	    {'N', TUI_CTX_LIST, TUI_ACT_SEARCH_PREV},
 	    {'/', TUI_CTX_LIST, TUI_ACT_SEARCH},
 	    {'x', TUI_CTX_LIST, TUI_ACT_NONE},
+	    {'r', TUI_CTX_LIST, TUI_ACT_REFRESH},
+	    {'r', TUI_CTX_TEXT, TUI_ACT_CHAR},
+	    {'r', TUI_CTX_DIALOG, TUI_ACT_CHAR},
+	    {' ', TUI_CTX_LIST, TUI_ACT_TOGGLE},
 	    {KEY_F(10), TUI_CTX_TEXT, TUI_ACT_NEXT},
 	};
 	size_t i;
@@ -65,6 +69,9 @@ static void test_key_map(void **state)
 	}
 	assert_string_equal(tui_action_name(TUI_ACT_QUIT), "QUIT");
 	assert_string_equal(tui_action_keys(TUI_ACT_HELP), "F1 ?");
+	assert_string_equal(tui_action_keys(TUI_ACT_REFRESH), "r");
+	assert_true(tui_action_in_context(TUI_ACT_REFRESH, TUI_CTX_LIST));
+	assert_false(tui_action_in_context(TUI_ACT_REFRESH, TUI_CTX_TEXT));
 	assert_string_equal(tui_action_help(TUI_ACT__COUNT), "");
 }
 

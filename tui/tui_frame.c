@@ -121,17 +121,24 @@ void tui_frame_draw_help(WINDOW *w, enum tui_context ctx, const char *screen_hel
 	int bw = cols - 4 > 72 ? 72 : cols - 4;
 	int bh = rows - 2;
 	int by = 1, bx = (cols - bw) / 2;
-	int y = by + 1, col = 0, colw = (bw - 2) / 2, a;
+	int y = by + 1, col = 0, colw = (bw - 2) / 2, a, key_rows = 0;
 
 	if (bw < 40 || bh < 5)
 		return;
 	tui_fill(w, by, bx, bh, bw, TUI_ROLE_NORMAL);
 	tui_box(w, by, bx, bh, bw, "Help");
+	for (a = 0; a < TUI_ACT__COUNT; a++)
+		key_rows += tui_action_in_context((enum tui_action)a, ctx);
+	key_rows = (key_rows + 1) / 2;
 	if (screen_help != NULL && *screen_help != '\0') {
-		int n =
-		    tui_wrap(w, y, bx + 2, by + bh - 3 - y, bw - 4, TUI_ROLE_NORMAL, screen_help);
+		/* The keys always fit: the screen's text gets the rows above
+		 * them, and the blank line between only when there is room. */
+		int room = by + bh - 2 - y - key_rows;
+		int n = tui_wrap(NULL, 0, 0, 0, bw - 4, TUI_ROLE_NORMAL, screen_help);
+		int h = n < room ? n : room > 0 ? room : 0;
 
-		y += n + 1;
+		tui_wrap(w, y, bx + 2, h, bw - 4, TUI_ROLE_NORMAL, screen_help);
+		y += h + (n < room ? 1 : 0);
 	}
 	/* Two columns of "keys  what": the table keeps texts short for this. */
 	for (a = 0; a < TUI_ACT__COUNT && y < by + bh - 2; a++) {

@@ -90,6 +90,8 @@ static enum tui_action keys_list(int ch)
 		return TUI_ACT_END;
 	case ' ':
 		return TUI_ACT_TOGGLE;
+	case 'r':
+		return TUI_ACT_REFRESH;
 	case '/':
 		return TUI_ACT_SEARCH;
 	case 'n':
@@ -150,6 +152,7 @@ int tui_action_in_context(enum tui_action a, enum tui_context ctx)
 	case TUI_ACT_SEARCH_PREV:
 	case TUI_ACT_FOLLOW:
 	case TUI_ACT_TOGGLE:
+	case TUI_ACT_REFRESH:
 		return ctx == TUI_CTX_LIST;
 	case TUI_ACT_ERASE:
 	case TUI_ACT_DELETE:

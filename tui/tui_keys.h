@@ -27,6 +27,7 @@
 	X(FOCUS_PREV, "Shift-Tab", "previous field or pane")                                       \
 	X(SELECT, "Enter", "select / run / open")                                                  \
 	X(TOGGLE, "Space", "toggle yes/no, choice")                                                \
+	X(REFRESH, "r", "refresh / check again")                                                   \
 	X(CONFIRM, "Enter", "confirm (exact phrase)")                                              \
 	X(CANCEL, "Esc", "cancel; default is No")                                                  \
 	X(SEARCH, "/", "search the log")                                                           \

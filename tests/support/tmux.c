@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +69,43 @@ int tmux_wait(struct tmux_term *t, const char *text, bool absent, long deadline_
 			return -1;
 		nanosleep(&tick, NULL);
 	}
+}
+
+bool tmux_only_bold_reverse(const char *screen)
+{
+	const char *p = screen;
+
+	while ((p = strstr(p, "\033[")) != NULL) {
+		size_t n = strspn(p + 2, "0123456789;:");
+		char params[64];
+		char *tok, *save = NULL;
+
+		if (p[2 + n] != 'm') {
+			p += 2;
+			continue;
+		}
+		snprintf(params, sizeof(params), "%.*s", (int)n, p + 2);
+		for (tok = strtok_r(params, ";:", &save); tok != NULL;
+		     tok = strtok_r(NULL, ";:", &save)) {
+			int v = atoi(tok);
+
+			if (v != 0 && v != 1 && v != 7 && v != 22 && v != 27 && v != 39 && v != 49)
+				return false;
+		}
+		p += 2 + n;
+	}
+	return true;
+}
+
+bool tmux_has_box_drawing(const char *screen)
+{
+	const unsigned char *s = (const unsigned char *)screen;
+
+	/* U+2500..U+257F are E2 94 80 .. E2 95 BF in UTF-8. */
+	for (; *s != '\0'; s++)
+		if (s[0] == 0xe2 && (s[1] == 0x94 || s[1] == 0x95))
+			return true;
+	return false;
 }
 
 void tmux_stop(struct tmux_term *t)

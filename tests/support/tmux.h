@@ -29,6 +29,14 @@ const char *tmux_capture(struct tmux_term *t, bool escapes);
  * 0, or -1 after deadline_ms with t->out holding the last screen. */
 int tmux_wait(struct tmux_term *t, const char *text, bool absent, long deadline_ms);
 
+/* Whether a screen (captured with escapes) uses no colour: every SGR
+ * sequence sets only reset, bold, reverse or their "off" codes, or the
+ * default colours (39, 49), which tmux writes whatever the program did. */
+bool tmux_only_bold_reverse(const char *screen);
+
+/* Whether a screen holds UTF-8 line drawing (U+2500..U+257F). */
+bool tmux_has_box_drawing(const char *screen);
+
 /* Ends the server and removes its socket file. */
 void tmux_stop(struct tmux_term *t);
 
