@@ -589,6 +589,40 @@ static void fleet_http_error(struct fleet_node *n, const char *path, long code)
 	fleet_fail(n, path, "%s", what);
 }
 
+int core_fleet_parse_response(struct core_fleet_node *node, enum core_fleet_request req, long code,
+			      const char *body, size_t len)
+{
+	const char *path = req == CORE_FLEET_REQ_STATUS ? "/status" : "/";
+	struct fleet_node n;
+	int rc = -1;
+
+	memset(&n, 0, sizeof(n));
+	n.next = *node;
+	n.next.error[0] = '\0';
+	n.next.reachable = true;
+	/* An exact copy without a terminator, as libcurl's buffer would be
+	 * without the one fleet_write adds: a parser reading past len shows. */
+	if (len > 0) {
+		n.body.data = malloc(len);
+		if (n.body.data == NULL) {
+			fleet_fail(&n, path, "%s", "out of memory");
+			goto out;
+		}
+		memcpy(n.body.data, body, len);
+		n.body.len = len;
+	}
+	if (code != 200)
+		fleet_http_error(&n, path, code);
+	else if (req == CORE_FLEET_REQ_STATUS)
+		rc = fleet_parse_status(&n);
+	else
+		rc = fleet_parse_root(&n);
+out:
+	free(n.body.data);
+	*node = n.next;
+	return rc;
+}
+
 /* A request of n finished with result: parse, then go on or finish. */
 static void fleet_done(struct core_fleet *f, struct fleet_node *n, CURLcode result)
 {

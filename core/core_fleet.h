@@ -109,6 +109,19 @@ int core_fleet_step(struct core_fleet *f, struct core_error *err);
  * deadline (headless use). */
 int core_fleet_poll_wait(struct core_fleet *f, struct core_error *err);
 
+/* Which request a response body answers. */
+enum core_fleet_request { CORE_FLEET_REQ_STATUS, CORE_FLEET_REQ_ROOT };
+
+/* Parses one response body (len bytes, not NUL-terminated) the way the
+ * poller does when a request of node was answered with HTTP status code:
+ * on 200, checks the shape of `GET /status` or `GET /` and fills node's
+ * fields from it; otherwise records the error, with the message of a Kong
+ * error body. Returns 0 when the answer is good; -1 with node->error saying
+ * why and node->reachable false. For tests and fuzzing: the poller uses the
+ * same parsers. */
+int core_fleet_parse_response(struct core_fleet_node *node, enum core_fleet_request req, long code,
+			      const char *body, size_t len);
+
 /* Sum of the known rates of the reachable nodes of a cluster. */
 double core_fleet_cluster_rate(const struct core_fleet *f, enum core_fleet_cluster cluster);
 

@@ -5,7 +5,9 @@
 # does); needs no terminal and no network.
 # Usage: scripts/fuzz.sh [SECONDS]   (or KUW_FUZZ_SECONDS; default 30 per target)
 # Exits 1 when a target crashed, naming the input that did it and the command
-# that reproduces it; the inputs stay in build-fuzz/fuzz-artifacts.
+# that reproduces it; the inputs stay in build-fuzz/fuzz-artifacts. Leaves
+# build-fuzz/fuzz-figures.tsv: one line per target, "NAME<TAB>executions<TAB>
+# crashed (0 or 1)", for the test command's figures line.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -43,6 +45,8 @@ for src in "$top"/tests/fuzz/fuzz_*.c; do
 done
 
 echo "== fuzz: ${#targets[@]} targets, $secs s each"
+figures="$dir/fuzz-figures.tsv"
+: >"$figures"
 crashed=0
 for name in "${targets[@]}"; do
   bin="$dir/tests/fuzz/$name"
@@ -56,11 +60,16 @@ for name in "${targets[@]}"; do
     -artifact_prefix="$artifacts/$name/" "$corpus" >"$log" 2>&1 </dev/null || rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
+  # Without the final stats (a hard crash), the last progress line "#N ...".
+  [ -n "$runs" ] || runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
+  [ -n "$runs" ] || runs=$(sed -n 's/^#\([0-9][0-9]*\)[[:space:]].*/\1/p' "$log" | tail -n 1)
   artifact=$(find "$artifacts/$name" -type f | head -n 1)
   if [ "$rc" -eq 0 ] && [ -z "$artifact" ]; then
+    printf '%s\t%s\t0\n' "$name" "${runs:-0}" >>"$figures"
     echo "$name: ${runs:-?} runs in ${took:-$secs} s, no crash"
     continue
   fi
+  printf '%s\t%s\t1\n' "$name" "${runs:-0}" >>"$figures"
   crashed=$((crashed + 1))
   echo "$name: CRASH (exit status $rc) after ${runs:-?} runs; log: $log"
   grep -E '^(FUZZ-FAIL|==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" | head -n 5 | sed 's/^/  /' || true

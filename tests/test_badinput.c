@@ -3,7 +3,8 @@
  * prints garbage or exits with codes Kong never uses, a missing binary, and
  * the interactive wizard without a terminal. Each must end with a message
  * naming the input (and file:line where there is one), the documented exit
- * code, and nothing written. Prints "bad inputs: N tried, N handled". */
+ * code, and nothing written. Prints "bad inputs: N tried, N handled" and
+ * records each input for the test command's figures line (testenv_figure). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,23 @@ static struct testenv te;
 static char wizard[4096];
 static char dbname[128];
 static int n_tried, n_handled;
+
+/* One input tried: counted, and recorded for the figures ... */
+static void bad_tried(const char *name)
+{
+	n_tried++;
+	testenv_figure("badinput", name, "tried");
+}
+
+/* ... and handled only once every check of it held, with the exit code. */
+static void bad_handled(const char *name, int status)
+{
+	char event[32];
+
+	n_handled++;
+	snprintf(event, sizeof(event), "handled exit %d", status);
+	testenv_figure("badinput", name, event);
+}
 
 static int setup(void **state)
 {
@@ -102,7 +120,7 @@ static void try_bad(const struct bad *b, const char *data, size_t len)
 	const char *argv[8];
 	bool ok;
 
-	n_tried++;
+	bad_tried(b->name);
 	seq++;
 	snprintf(wconf, sizeof(wconf), "%s/bad-%d-wizard.conf", te.tmpdir, seq);
 	snprintf(kconf, sizeof(kconf), "%s/bad-%d-kong.conf", te.tmpdir, seq);
@@ -150,8 +168,8 @@ static void try_bad(const struct bad *b, const char *data, size_t len)
 			 "--- stderr:\n%s",
 			 b->name, r.status, b->want, where, b->what != NULL ? b->what : "",
 			 access(state, F_OK) == 0 ? "created" : "absent", r.out, r.err);
+	bad_handled(b->name, r.status);
 	testenv_run_done(&r);
-	n_handled++;
 }
 
 static void test_bad_configs(void **state)
@@ -262,7 +280,7 @@ static void try_kong(const char *name, const char *kong, const char *check_title
 	const char *argv[] = { wizard, "-c", wconf, "--kong", kong, "check", NULL };
 	bool ok;
 
-	n_tried++;
+	bad_tried(name);
 	seq++;
 	snprintf(wconf, sizeof(wconf), "%s/kong-%d-wizard.conf", te.tmpdir, seq);
 	snprintf(kconf, sizeof(kconf), "%s/kong-%d-kong.conf", te.tmpdir, seq);
@@ -286,8 +304,8 @@ static void try_kong(const char *name, const char *kong, const char *check_title
 	if (!ok)
 		fail_msg("%s: exit %d, want 1 with '%s' ... '%s'\n--- stdout:\n%s\n--- stderr:\n%s",
 			 name, r.status, line, what, r.out, r.err);
+	bad_handled(name, r.status);
 	testenv_run_done(&r);
-	n_handled++;
 }
 
 static void test_bad_kong(void **state)
@@ -341,15 +359,17 @@ static void test_no_terminal(void **state)
 	(void)state;
 	for (i = 0; i < 2; i++) {
 		const char *argv[] = { wizard, NULL };
+		char name[64];
 
-		n_tried++;
+		snprintf(name, sizeof(name), "no terminal, %s", envs[i][0]);
+		bad_tried(name);
 		if (testenv_run(argv, envs[i], &r, &err) < 0)
 			fail_msg("%s", err.msg);
 		if (r.status != 2 || strstr(r.err, "needs a terminal") == NULL ||
 		    strstr(r.err, "headless commands") == NULL || r.out[0] != '\0')
 			fail_msg("%s: exit %d\n%s%s", envs[i][0], r.status, r.out, r.err);
+		bad_handled(name, r.status);
 		testenv_run_done(&r);
-		n_handled++;
 	}
 }
 

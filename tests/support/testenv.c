@@ -383,3 +383,28 @@ out:
 	PQfinish(conn);
 	return value;
 }
+
+void testenv_figure(const char *kind, const char *name, const char *event)
+{
+	const char *dir = getenv("KUW_FIGURES_DIR");
+	char path[4200], clean[700], line[1024];
+	size_t i;
+	int fd, len;
+
+	if (dir == NULL || dir[0] == '\0')
+		return;
+	snprintf(clean, sizeof(clean), "%s", name);
+	for (i = 0; clean[i] != '\0'; i++)
+		if (clean[i] == '\t' || clean[i] == '\n' || clean[i] == '\r')
+			clean[i] = ' ';
+	len = snprintf(line, sizeof(line), "%.60s\t%s\t%.200s\n", kind, clean, event);
+	if (len < 0 || (size_t)len >= sizeof(line))
+		return;
+	snprintf(path, sizeof(path), "%s/figures.tsv", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, line, (size_t)len) != len)
+		fprintf(stderr, "testenv: cannot record a figure in %s\n", path);
+	close(fd);
+}

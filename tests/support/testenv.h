@@ -58,4 +58,13 @@ void testenv_run_done(struct testenv_run *run);
  * of the first row as a new string (NULL result -> "(null)"), or NULL on error. */
 char *testenv_query1(struct testenv *te, const char *dbname, const char *sql, struct core_error *err);
 
+/* Records one line "kind<TAB>name<TAB>event" in $KUW_FIGURES_DIR/figures.tsv
+ * when the test command has set that directory (scripts/test.sh sums the
+ * lines into its figures line), and does nothing otherwise. kind "drill":
+ * event "run" when a drill starts, "passed" once all its checks held,
+ * "skipped"; kind "badinput": "tried", then "handled exit N". One write
+ * with O_APPEND, so that test programs running in parallel never mix their
+ * lines; tabs and line breaks in name become spaces. */
+void testenv_figure(const char *kind, const char *name, const char *event);
+
 #endif
