@@ -22,6 +22,7 @@
 #include "config/config_kongconf.h"
 #include "config/config_wizard.h"
 #include "core/core_error.h"
+#include "core/core_bg.h"
 #include "core/core_census.h"
 #include "core/core_fleet.h"
 #include "core/core_inspect.h"
@@ -902,6 +903,16 @@ out:
 	memset(new_token, 0, sizeof(new_token));
 	if (log_fd >= 0)
 		close(log_fd);
+	/* The operator quit while an inspection (or a census) waited on the
+	 * datastore: its worker still reads the session and the configuration,
+	 * so they stay allocated, and main_end ends the process without waiting
+	 * (a connect timeout can be 30 s and more). Nothing is left half-done:
+	 * the worker only reads (the check it gathers is journaled by the
+	 * wizard's thread, which will not do it now), its `kong migrations list`
+	 * only reads, and the datastore drops the session and its operator lock
+	 * when the process ends. */
+	if (core_bg_running() > 0)
+		return rc;
 	core_upgrade_close(u);
 	world_done(&w);
 	return rc;
@@ -1054,6 +1065,18 @@ out:
 	return rc;
 }
 
+/* main's return: after a wizard that left a worker running (cmd_wizard),
+ * _exit, so that the atexit handlers (OpenSSL's cleanup among them) do not
+ * run beside it. */
+static int main_end(int rc)
+{
+	if (core_bg_running() > 0) {
+		fflush(NULL);
+		_exit(rc);
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -1095,7 +1118,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return cmd_wizard(&o);
+		return main_end(cmd_wizard(&o));
 	command = argv[optind];
 	if (strcmp(command, "check") == 0)
 		return cmd_check(&o, argc - optind, argv + optind);
@@ -1118,9 +1141,9 @@ int main(int argc, char **argv)
 		}
 		if (cmd_demo(&o, community, &err) < 0) {
 			fprintf(stderr, "kong-upgrade-wizard: demo: %s\n", err.msg);
-			return EXIT_CANNOT_RUN;
+			return main_end(EXIT_CANNOT_RUN);
 		}
-		return 0;
+		return main_end(0);
 	}
 	fprintf(stderr, "kong-upgrade-wizard: unknown command '%s' (see --help)\n", command);
 	return EXIT_CANNOT_RUN;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/core_bg.h"
 #include "core/core_census.h"
 #include "core/core_pg.h"
 
@@ -31,6 +32,31 @@ struct core_upgrade {
 	size_t n_waived;
 	/* Settings given by core_upgrade_set_conf, owned here. */
 	char *conf[9];
+	/* The inspection on a worker (core_upgrade_inspect_begin), or NULL. */
+	struct upgrade_job *job;
+	struct core_bg *bg;
+};
+
+/* One inspection, in three parts that core_upgrade_inspect and the
+ * background inspection share: upgrade_job_prepare copies what the session
+ * knows (caller's thread); upgrade_job_work does the slow part (the
+ * connection, the datastore, the `kong` commands) and touches nothing of the
+ * session but its connection and its fixed parameters, so that it can run
+ * on a worker; upgrade_job_commit takes the result in and records it in the
+ * journal (caller's thread again: the journal is written by one thread). */
+struct upgrade_job {
+	struct core_upgrade *u;
+	struct core_inspect_params p;
+	const char *waived[MAX_WAIVERS + 64];
+	const char *reasons[MAX_WAIVERS + 64];
+	bool have_backup;
+	struct core_backup_info backup;
+	bool have_identity;
+	struct core_backup_identity identity;
+	char why[512];
+	struct core_inspection insp;
+	int rc;
+	struct core_error err;
 };
 
 const char *core_upgrade_step_name(enum core_upgrade_step step)
@@ -205,6 +231,11 @@ void core_upgrade_close(struct core_upgrade *u)
 
 	if (u == NULL)
 		return;
+	if (u->job != NULL) {
+		core_bg_free(u->bg);
+		core_inspect_done(&u->job->insp);
+		free(u->job);
+	}
 	if (u->have_inspection)
 		core_inspect_done(&u->insp);
 	core_runner_free(u->run);
@@ -234,23 +265,32 @@ const struct core_inspection *core_upgrade_inspection(const struct core_upgrade 
 	return u->have_inspection ? &u->insp : NULL;
 }
 
+/* Whether backup (NULL: none) may stand behind an irreversible step, given
+ * the datastore's identity (NULL: unknown); why says why not, or its age. */
+static bool upgrade_fresh(const struct core_upgrade *u, const struct core_backup_info *backup,
+			  const struct core_backup_identity *identity, char *why, size_t size)
+{
+	char buf[256];
+	bool fresh;
+
+	if (backup == NULL) {
+		snprintf(why, size, "no backup recorded yet");
+		return false;
+	}
+	fresh = identity != NULL && core_backup_fresh(backup, identity, u->p.backup_max_age_ms,
+						      upgrade_now(u), buf, sizeof(buf));
+	if (identity == NULL)
+		snprintf(buf, sizeof(buf), "the datastore's identity could not be read");
+	snprintf(why, size, "%s: %s", backup->path, buf);
+	return fresh;
+}
+
 const struct core_backup_info *core_upgrade_last_backup(const struct core_upgrade *u, bool *fresh,
 							char *why, size_t size)
 {
-	char buf[256];
-
-	if (!u->have_backup) {
-		*fresh = false;
-		snprintf(why, size, "no backup recorded yet");
-		return NULL;
-	}
-	*fresh = u->have_identity &&
-		 core_backup_fresh(&u->backup, &u->identity, u->p.backup_max_age_ms,
-				   upgrade_now(u), buf, sizeof(buf));
-	if (!u->have_identity)
-		snprintf(buf, sizeof(buf), "the datastore's identity could not be read");
-	snprintf(why, size, "%s: %s", u->backup.path, buf);
-	return &u->backup;
+	*fresh = upgrade_fresh(u, u->have_backup ? &u->backup : NULL,
+			       u->have_identity ? &u->identity : NULL, why, size);
+	return u->have_backup ? &u->backup : NULL;
 }
 
 /* The session's connection, (re)made when needed: one connection serves the
@@ -281,17 +321,6 @@ static PGconn *upgrade_conn(struct core_upgrade *u, struct core_error *err)
 	PQfinish(u->conn);
 	u->conn = NULL;
 	return NULL;
-}
-
-/* Reads the datastore's identity once (for backup freshness). */
-static void upgrade_identify(struct core_upgrade *u, PGconn *conn)
-{
-	struct core_error ignored = { { 0 } };
-
-	if (u->have_identity || conn == NULL)
-		return;
-	u->have_identity = core_backup_identify(conn, &u->p.inspect.pg, &u->identity,
-						&ignored) == 0;
 }
 
 static json_t *upgrade_results_json(const struct core_inspection *in)
@@ -380,47 +409,77 @@ static void upgrade_path_from_journal(struct core_upgrade *u)
 		plan->phase = CORE_PHASE_MIGRATED;
 }
 
-int core_upgrade_inspect(struct core_upgrade *u, struct core_error *err)
+static void upgrade_job_prepare(struct core_upgrade *u, struct upgrade_job *job)
 {
-	struct core_inspect_params p = u->p.inspect;
-	const char *waived[MAX_WAIVERS + 64];
-	const char *reasons[MAX_WAIVERS + 64];
-	struct core_error conn_err = { { 0 } };
-	char why[512];
 	size_t n = 0, i;
-	bool fresh;
 
-	p.conn = upgrade_conn(u, &conn_err);
-	p.connect_error = p.conn == NULL ? conn_err.msg : NULL;
-	upgrade_identify(u, p.conn);
-	core_upgrade_last_backup(u, &fresh, why, sizeof(why));
-	p.backup_fresh = fresh;
-	p.backup_why = why;
+	job->u = u;
+	job->p = u->p.inspect;
 	for (i = 0; i < u->p.inspect.n_waived && n < MAX_WAIVERS + 64; i++) {
-		waived[n] = u->p.inspect.waived[i];
-		reasons[n++] = u->p.inspect.reasons != NULL ? u->p.inspect.reasons[i] : NULL;
+		job->waived[n] = u->p.inspect.waived[i];
+		job->reasons[n++] = u->p.inspect.reasons != NULL ? u->p.inspect.reasons[i] : NULL;
 	}
 	for (i = 0; i < u->n_waived && n < MAX_WAIVERS + 64; i++) {
-		waived[n] = u->waived[i];
-		reasons[n++] = u->reasons[i];
+		job->waived[n] = u->waived[i];
+		job->reasons[n++] = u->reasons[i];
 	}
-	p.waived = waived;
-	p.reasons = reasons;
-	p.n_waived = n;
-	if (u->have_inspection)
-		core_inspect_done(&u->insp);
-	u->have_inspection = false;
-	if (core_inspect_run(&p, &u->insp, err) < 0)
-		return -1;
+	job->p.waived = job->waived;
+	job->p.reasons = job->reasons;
+	job->p.n_waived = n;
+	job->have_backup = u->have_backup;
+	job->backup = u->backup;
+	job->have_identity = u->have_identity;
+	job->identity = u->identity;
+}
+
+/* The slow part: may run on a worker (see struct upgrade_job). */
+static void upgrade_job_work(void *arg)
+{
+	struct upgrade_job *job = arg;
+	struct core_upgrade *u = job->u;
+	struct core_inspect_params *p = &job->p;
+	struct core_error conn_err = { { 0 } };
+	struct core_error ignored = { { 0 } };
+
+	p->conn = upgrade_conn(u, &conn_err);
+	p->connect_error = p->conn == NULL ? conn_err.msg : NULL;
+	/* The datastore's identity, once (for backup freshness). */
+	if (!job->have_identity && p->conn != NULL)
+		job->have_identity = core_backup_identify(p->conn, &u->p.inspect.pg,
+							  &job->identity, &ignored) == 0;
+	p->backup_fresh = upgrade_fresh(u, job->have_backup ? &job->backup : NULL,
+					job->have_identity ? &job->identity : NULL, job->why,
+					sizeof(job->why));
+	p->backup_why = job->why;
+	job->rc = core_inspect_run(p, &job->insp, &job->err);
 	/* The server restarted since the last look: the failed query showed it;
 	 * look once more on a new connection. */
-	if (!u->insp.db_ok && p.conn != NULL && PQstatus(p.conn) != CONNECTION_OK) {
-		core_inspect_done(&u->insp);
-		p.conn = upgrade_conn(u, &conn_err);
-		p.connect_error = p.conn == NULL ? conn_err.msg : NULL;
-		if (core_inspect_run(&p, &u->insp, err) < 0)
-			return -1;
+	if (job->rc == 0 && !job->insp.db_ok && p->conn != NULL &&
+	    PQstatus(p->conn) != CONNECTION_OK) {
+		core_inspect_done(&job->insp);
+		p->conn = upgrade_conn(u, &conn_err);
+		p->connect_error = p->conn == NULL ? conn_err.msg : NULL;
+		job->rc = core_inspect_run(p, &job->insp, &job->err);
 	}
+}
+
+/* Takes the result in (the previous inspection stays when this one failed)
+ * and records it. */
+static int upgrade_job_commit(struct core_upgrade *u, struct upgrade_job *job,
+			      struct core_error *err)
+{
+	if (job->have_identity && !u->have_identity) {
+		u->identity = job->identity;
+		u->have_identity = true;
+	}
+	if (job->rc < 0) {
+		core_error_set(err, "%s", job->err.msg);
+		return -1;
+	}
+	if (u->have_inspection)
+		core_inspect_done(&u->insp);
+	u->insp = job->insp;
+	memset(&job->insp, 0, sizeof(job->insp));
 	u->have_inspection = true;
 	upgrade_path_from_journal(u);
 	return upgrade_record(u, "check",
@@ -431,6 +490,64 @@ int core_upgrade_inspect(struct core_upgrade *u, struct core_error *err)
 					"source_version", u->insp.plan.source_version, "ready",
 					u->insp.ready, "results", upgrade_results_json(&u->insp)),
 			      err);
+}
+
+int core_upgrade_inspect(struct core_upgrade *u, struct core_error *err)
+{
+	struct upgrade_job *job;
+	int rc;
+
+	if (u->job != NULL)
+		return core_error_set(err, "an inspection is already under way");
+	job = calloc(1, sizeof(*job));
+	if (job == NULL)
+		return core_error_set(err, "out of memory");
+	upgrade_job_prepare(u, job);
+	upgrade_job_work(job);
+	rc = upgrade_job_commit(u, job, err);
+	core_inspect_done(&job->insp);
+	free(job);
+	return rc;
+}
+
+int core_upgrade_inspect_begin(struct core_upgrade *u, int *fd, struct core_error *err)
+{
+	struct upgrade_job *job;
+
+	if (u->job != NULL)
+		return core_error_set(err, "an inspection is already under way");
+	job = calloc(1, sizeof(*job));
+	if (job == NULL)
+		return core_error_set(err, "out of memory");
+	upgrade_job_prepare(u, job);
+	if (core_bg_start(upgrade_job_work, job, &u->bg, err) < 0) {
+		free(job);
+		return -1;
+	}
+	u->job = job;
+	*fd = core_bg_fd(u->bg);
+	return 0;
+}
+
+bool core_upgrade_busy(const struct core_upgrade *u)
+{
+	return u->job != NULL;
+}
+
+int core_upgrade_inspect_end(struct core_upgrade *u, struct core_error *err)
+{
+	struct upgrade_job *job = u->job;
+	int rc;
+
+	if (job == NULL)
+		return core_error_set(err, "no inspection is under way");
+	core_bg_free(u->bg);
+	u->bg = NULL;
+	u->job = NULL;
+	rc = upgrade_job_commit(u, job, err);
+	core_inspect_done(&job->insp);
+	free(job);
+	return rc;
 }
 
 int core_upgrade_set_conf(struct core_upgrade *u, const struct core_session_input *session,
@@ -576,6 +693,11 @@ static void upgrade_old_nodes_seen(struct core_upgrade *u, char *why, size_t siz
 
 	if (u->p.n_old == 0)
 		return;
+	if (u->job != NULL) {
+		upgrade_why(why, size, "the census of the datastore's clients waits for the "
+				       "inspection under way");
+		return;
+	}
 	conn = upgrade_conn(u, &e);
 	if (conn == NULL ||
 	    core_census_map_new(u->p.old_urls, u->p.n_old, u->p.new_urls, u->p.n_new, 0, &map,
@@ -848,7 +970,7 @@ int core_upgrade_entity_counts(struct core_upgrade *u, struct core_entity_count 
 		"jwt_secrets", "keyauth_credentials", "oauth2_credentials",
 	};
 	const struct core_db_state *st = u->have_inspection && u->insp.db_ok ? &u->insp.db : NULL;
-	PGconn *conn = upgrade_conn(u, err);
+	PGconn *conn = NULL;
 	bool has_we = st != NULL && core_state_has_table(st, "workspace_entities");
 	PGresult *res = NULL;
 	char sql[8192] = "SELECT ";
@@ -856,6 +978,9 @@ int core_upgrade_entity_counts(struct core_upgrade *u, struct core_entity_count 
 	int col = 0;
 
 	*n = 0;
+	if (u->job != NULL)
+		return core_error_set(err, "counting entities: an inspection is under way");
+	conn = upgrade_conn(u, err);
 	if (conn == NULL)
 		return -1;
 	if (st == NULL)
@@ -909,6 +1034,8 @@ int core_upgrade_lock_holder(struct core_upgrade *u, struct core_oplock_holder *
 	memset(h, 0, sizeof(*h));
 	if (u->p.exclusive)
 		return 0; /* we hold it */
+	if (u->job != NULL)
+		return core_error_set(err, "an inspection is under way");
 	conn = upgrade_conn(u, err);
 	return conn != NULL ? core_oplock_holder(conn, h, err) : -1;
 }
@@ -916,10 +1043,13 @@ int core_upgrade_lock_holder(struct core_upgrade *u, struct core_oplock_holder *
 int core_upgrade_census(struct core_upgrade *u, struct core_census **out, struct core_error *err)
 {
 	struct core_census_map *map = NULL;
-	PGconn *conn = upgrade_conn(u, err);
+	PGconn *conn;
 	int rc;
 
 	*out = NULL;
+	if (u->job != NULL)
+		return core_error_set(err, "the census waits for the inspection under way");
+	conn = upgrade_conn(u, err);
 	if (conn == NULL)
 		return -1;
 	if (core_census_map_new(u->p.old_urls, u->p.n_old, u->p.new_urls, u->p.n_new, 0, &map,

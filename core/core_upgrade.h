@@ -57,13 +57,39 @@ struct core_upgrade;
 int core_upgrade_open(const struct core_upgrade_params *p, struct core_upgrade **out,
 		      struct core_oplock_holder *holder, struct core_error *err);
 
+/* Closes the session; waits for an inspection still under way. NULL is a
+ * no-op. */
 void core_upgrade_close(struct core_upgrade *u);
 
 /* Runs the inspection (core_inspect) with the backup's freshness and the
  * waivers recorded in the journal, and records the check results. The
- * result stays valid until the next call. */
+ * result stays valid until the next inspection; when one fails (-1: memory)
+ * the previous result stays. */
 int core_upgrade_inspect(struct core_upgrade *u, struct core_error *err);
 const struct core_inspection *core_upgrade_inspection(const struct core_upgrade *u);
+
+/* The same inspection without blocking the caller (the wizard, whose screen
+ * keeps answering while a datastore that does not answer runs into its
+ * connect timeout): begin starts the slow part (the session's connection,
+ * the datastore, `kong version`, `kong migrations list`) on a worker thread
+ * (core_bg) and sets *fd, which becomes readable when it has ended; end,
+ * called then (it waits otherwise), takes the result in and records it as
+ * core_upgrade_inspect does.
+ *
+ * In between (core_upgrade_busy) the worker owns the session's connection
+ * and reads its parameters: the caller may read the last inspection, the
+ * journal, the backup and the run, and must change nothing (no set_conf,
+ * waiver, backup, start, poll); what needs the datastore fails with "under
+ * way" instead of waiting. The worker changes nothing (it reads; on a new
+ * connection it takes the operator lock again): the journal gets the result
+ * from end, on the caller's thread. So a process may end meanwhile without
+ * waiting, leaving nothing half-done; core_bg_running() tells it a worker is
+ * left, and then the session must not be closed under it
+ * (core_upgrade_close would wait for the worker).
+ * 0, or -1 with err (a worker could not be started, or one is under way). */
+int core_upgrade_inspect_begin(struct core_upgrade *u, int *fd, struct core_error *err);
+int core_upgrade_inspect_end(struct core_upgrade *u, struct core_error *err);
+bool core_upgrade_busy(const struct core_upgrade *u);
 
 /* Replaces the kong.conf settings the next inspections read (the Kong
  * Manager session settings, portal, portal_is_legacy), after the wizard

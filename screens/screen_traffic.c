@@ -16,8 +16,6 @@
 enum traffic_mode { TRAFFIC_VIEW, TRAFFIC_CONFIRM, TRAFFIC_OVERRIDE };
 
 static struct {
-	PGconn *conn;
-	struct core_census_map *map;
 	struct core_census *census;
 	struct core_fleet *fleet;
 	struct core_drain_obs hist[TRAFFIC_HISTORY];
@@ -68,13 +66,10 @@ static void traffic_poll(struct screen_ctx *ctx)
 	struct core_error err = { { 0 } };
 
 	traffic.last_poll = traffic_now();
-	if (traffic.conn == NULL && core_pg_connect(ctx->env->pg, &traffic.conn, &err) < 0) {
+	/* Taken on a worker (its own connection): shown one poll late, never
+	 * waited for. */
+	if (screen_census_poll(ctx, &c, &err) < 0) {
 		snprintf(traffic.census_error, sizeof(traffic.census_error), "%s", err.msg);
-		traffic.conn = NULL;
-	} else if (traffic.conn != NULL && core_census_take(traffic.conn, traffic.map, &c, &err) < 0) {
-		snprintf(traffic.census_error, sizeof(traffic.census_error), "%s", err.msg);
-		core_pg_close(traffic.conn);
-		traffic.conn = NULL;
 	} else if (c != NULL) {
 		core_census_free(traffic.census);
 		traffic.census = c;
@@ -96,10 +91,6 @@ static void traffic_enter(struct screen_ctx *ctx)
 	traffic.msg[0] = '\0';
 	traffic.n_hist = 0;
 	memset(&traffic.verdict, 0, sizeof(traffic.verdict));
-	if (traffic.map == NULL &&
-	    core_census_map_new(env->old_urls, env->n_old, env->new_urls, env->n_new, 2000,
-				&traffic.map, &err) < 0)
-		snprintf(traffic.census_error, sizeof(traffic.census_error), "%s", err.msg);
 	if (traffic.fleet == NULL && env->n_old + env->n_new > 0 &&
 	    core_fleet_new(NULL, &traffic.fleet, &err) == 0) {
 		for (i = 0; i < env->n_old; i++)
@@ -120,10 +111,6 @@ static void traffic_leave(struct screen_ctx *ctx)
 	traffic.fleet = NULL;
 	core_census_free(traffic.census);
 	traffic.census = NULL;
-	core_census_map_free(traffic.map);
-	traffic.map = NULL;
-	core_pg_close(traffic.conn);
-	traffic.conn = NULL;
 }
 
 static void traffic_tick(struct screen_ctx *ctx)

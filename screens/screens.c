@@ -1,8 +1,12 @@
 /* screens.c — the wizard's registry (the order of the steps) and the glue
  * that runs the current step on the terminal layer: frame, Next/Back, Quit,
- * Help, the 200 ms tick, and where a restarted wizard resumes. */
+ * Help, the 200 ms tick, where a restarted wizard resumes, and the busy
+ * state while a worker runs (screen_wait). */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "screens/screens_internal.h"
 
@@ -14,6 +18,9 @@ static const struct screen_ops *const screen_registry[] = {
 
 #define SCREEN_COUNT (sizeof(screen_registry) / sizeof(screen_registry[0]))
 #define SCREEN_TICK_MS 200
+/* screen_wait shows the busy state only for work that takes longer than
+ * this (keys typed meanwhile wait in the terminal's buffer). */
+#define SCREEN_BUSY_AFTER_MS 150
 
 struct screen_app {
 	struct screen_ctx ctx;
@@ -35,8 +42,10 @@ static void screen_on_tick(struct tui_loop *loop, int id, void *arg)
 	struct screen_app *app = arg;
 
 	(void)id;
-	if (screen_cur(app)->tick != NULL)
+	if (!app->ctx.quitting && screen_cur(app)->tick != NULL)
 		screen_cur(app)->tick(&app->ctx);
+	if (app->ctx.quitting)
+		tui_loop_quit(loop);
 	tui_loop_redraw(loop);
 }
 
@@ -179,6 +188,8 @@ static enum tui_result screen_app_action(void *arg, struct tui_loop *loop, enum 
 	size_t to;
 
 	(void)loop;
+	if (app->ctx.quitting)
+		return TUI_QUIT;
 	if (app->quit_asked) {
 		r = tui_msgbox_action(&app->quit_box, a);
 		if (r == TUI_ACCEPT)
@@ -226,7 +237,8 @@ static enum tui_result screen_app_action(void *arg, struct tui_loop *loop, enum 
 		break;
 	}
 	screen_sync_timer(app);
-	return r;
+	/* The operator quit in screen_wait, inside the step's action. */
+	return app->ctx.quitting ? TUI_QUIT : r;
 }
 
 static enum tui_context screen_app_context(void *arg)
@@ -247,6 +259,153 @@ static const char *screen_app_help(void *arg)
 	if (screen_cur(app)->help != NULL)
 		return screen_cur(app)->help(&app->ctx);
 	return NULL;
+}
+
+/* ---- the busy state (screen_wait) */
+
+struct screen_busy {
+	struct screen_app *app;
+	const char *what;
+	const char *detail;
+	long long started; /* monotonic ms */
+	bool ended;	   /* the worker's descriptor became readable */
+};
+
+static long long screen_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The frame as the step's (its state is only read: the worker leaves the
+ * last inspection, the backup and the journal alone). */
+static void screen_busy_frame(void *arg, struct tui_frame *f)
+{
+	struct screen_busy *b = arg;
+
+	screen_app_frame(b->app, f);
+}
+
+static void screen_busy_draw(void *arg, WINDOW *w)
+{
+	struct screen_busy *b = arg;
+	int cols = getmaxx(w), rows = getmaxy(w);
+	char buf[256];
+	int y = 2;
+
+	snprintf(buf, sizeof(buf), "%s... %lld s (q quits)", b->what,
+		 (screen_mono_ms() - b->started) / 1000);
+	tui_put(w, y, 2, cols - 4, TUI_ROLE_TITLE, false, buf);
+	y += 2;
+	if (b->detail != NULL)
+		tui_wrap(w, y, 2, rows - y - 3, cols - 4, TUI_ROLE_NORMAL, b->detail);
+	tui_put(w, rows - 2, 2, cols - 4, TUI_ROLE_DIM, false,
+		"q: quit the wizard (nothing is half-done: this only reads)   F1: help");
+	if (b->app->quit_asked)
+		tui_msgbox_draw(&b->app->quit_box, w);
+}
+
+static enum tui_result screen_busy_action(void *arg, struct tui_loop *loop, enum tui_action a,
+					  int ch)
+{
+	struct screen_busy *b = arg;
+	struct screen_app *app = b->app;
+	const struct core_runner_info *run;
+	enum tui_result r;
+
+	(void)loop;
+	(void)ch;
+	if (app->quit_asked) {
+		r = tui_msgbox_action(&app->quit_box, a);
+		if (r == TUI_ACCEPT)
+			return TUI_QUIT;
+		if (r == TUI_CANCEL)
+			app->quit_asked = false;
+		return TUI_HANDLED;
+	}
+	if (a != TUI_ACT_QUIT)
+		return TUI_HANDLED;
+	run = core_upgrade_run(app->ctx.u);
+	if (run != NULL && run->state == CORE_RUNNER_RUNNING) {
+		app->quit_asked = true;
+		return TUI_HANDLED;
+	}
+	return TUI_QUIT;
+}
+
+static enum tui_context screen_busy_context(void *arg)
+{
+	struct screen_busy *b = arg;
+
+	return b->app->quit_asked ? TUI_CTX_DIALOG : TUI_CTX_LIST;
+}
+
+static const char *screen_busy_help(void *arg)
+{
+	(void)arg;
+	return "Busy: the wizard is waiting for work that may take long (a datastore that does "
+	       "not answer only says so after its connect timeout). The step comes back when it "
+	       "ends. Meanwhile only help, resize and q work; quitting leaves nothing half-done.";
+}
+
+static void screen_busy_on_end(struct tui_loop *loop, int fd, void *arg)
+{
+	struct screen_busy *b = arg;
+
+	b->ended = true;
+	tui_loop_remove_fd(loop, fd);
+	tui_loop_quit(loop);
+}
+
+static void screen_busy_on_second(struct tui_loop *loop, int id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	tui_loop_redraw(loop);
+}
+
+int screen_wait(struct screen_ctx *ctx, int fd, const char *what, const char *detail)
+{
+	static const struct tui_app_ops ops = {
+		.frame = screen_busy_frame,
+		.draw = screen_busy_draw,
+		.action = screen_busy_action,
+		.context = screen_busy_context,
+		.help = screen_busy_help,
+	};
+	/* ctx is the first member of the one screen_app (C11 6.7.2.1p15). */
+	struct screen_app *app = (struct screen_app *)ctx;
+	struct screen_busy b = { .app = app, .what = what, .detail = detail };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct tui_loop *loop = NULL;
+	enum tui_loop_end end;
+
+	b.started = screen_mono_ms();
+	if (poll(&pfd, 1, SCREEN_BUSY_AFTER_MS) == 1)
+		return 0;
+	loop = tui_loop_new();
+	if (loop == NULL || tui_loop_add_fd(loop, fd, screen_busy_on_end, &b) < 0 ||
+	    tui_loop_add_timer(loop, 1000, 1, screen_busy_on_second, &b) < 0) {
+		/* No memory for a loop of its own: wait without one. */
+		tui_loop_free(loop);
+		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+			;
+		return 0;
+	}
+	end = tui_loop_run(loop, &ops, &b);
+	tui_loop_free(loop);
+	app->quit_asked = false;
+	if (end == TUI_LOOP_SIGNAL)
+		tui_exit_by_signal(tui_signal_pending());
+	/* A resize went to this loop: the caller's lays out again at its next
+	 * key (harmless when the size did not change). */
+	ungetch(KEY_RESIZE);
+	if (end == TUI_LOOP_QUIT && b.ended)
+		return 0;
+	ctx->quitting = true;
+	return -1;
 }
 
 int screens_run(const struct screens_env *env, struct core_error *err)
@@ -305,6 +464,7 @@ int screens_run(const struct screens_env *env, struct core_error *err)
 	}
 	rc = 0;
 out:
+	screen_census_done(&app.ctx);
 	tui_log_free(app.ctx.run.log);
 	tui_loop_free(app.ctx.loop);
 	return rc;

@@ -1,8 +1,11 @@
 /* screens_common.c — helpers the wizard's steps share. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/core_bg.h"
+#include "core/core_census.h"
 #include "screens/screens_internal.h"
 
 #define SCREEN_LOG_LINES 2000
@@ -15,13 +18,142 @@ const struct core_inspection *screen_insp(const struct screen_ctx *ctx)
 
 int screen_inspect(struct screen_ctx *ctx)
 {
+	const struct core_pg_params *pg = core_upgrade_pg_params(ctx->u);
 	struct core_error err = { { 0 } };
+	char detail[1024];
+	int fd = -1;
 
-	if (core_upgrade_inspect(ctx->u, &err) < 0) {
+	if (ctx->quitting)
+		return -1;
+	/* Before the terminal is taken (the wizard's start) there is no screen
+	 * to keep answering, and Ctrl-C works as in any command. */
+	if (!tui_active()) {
+		if (core_upgrade_inspect(ctx->u, &err) < 0) {
+			snprintf(ctx->note, sizeof(ctx->note), "inspection failed: %s", err.msg);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(detail, sizeof(detail),
+		 "Reading the datastore at %s:%d (database '%s') and asking kong (kong version, "
+		 "kong migrations list). A datastore that does not answer says so after its "
+		 "connect timeout (pg_timeout: %d s).",
+		 pg->host, pg->port, pg->dbname,
+		 pg->connect_timeout_s > 0 ? pg->connect_timeout_s : 10);
+	if (core_upgrade_inspect_begin(ctx->u, &fd, &err) < 0) {
+		snprintf(ctx->note, sizeof(ctx->note), "inspection failed: %s", err.msg);
+		return -1;
+	}
+	/* Quitting leaves the worker to the end of the process: it only reads
+	 * (the result is journaled by _end, which then never runs). */
+	if (screen_wait(ctx, fd, "Inspecting the datastore and kong", detail) < 0) {
+		snprintf(ctx->note, sizeof(ctx->note), "quitting during the inspection");
+		return -1;
+	}
+	if (core_upgrade_inspect_end(ctx->u, &err) < 0) {
 		snprintf(ctx->note, sizeof(ctx->note), "inspection failed: %s", err.msg);
 		return -1;
 	}
 	return 0;
+}
+
+/* The census worker: its fields belong to the worker while bg runs, to the
+ * UI thread otherwise. */
+struct screen_census {
+	const struct screens_env *env;
+	PGconn *conn;
+	struct core_census_map *map;
+	struct core_census *result;
+	int rc;
+	struct core_error err;
+	struct core_bg *bg;
+};
+
+static void screen_census_work(void *arg)
+{
+	struct screen_census *c = arg;
+	const struct screens_env *env = c->env;
+
+	c->rc = -1;
+	c->result = NULL;
+	core_error_clear(&c->err);
+	if (c->map == NULL && core_census_map_new(env->old_urls, env->n_old, env->new_urls,
+						  env->n_new, 2000, &c->map, &c->err) < 0)
+		return;
+	if (c->conn == NULL && core_pg_connect(env->pg, &c->conn, &c->err) < 0) {
+		c->conn = NULL;
+		return;
+	}
+	if (core_census_take(c->conn, c->map, &c->result, &c->err) < 0) {
+		core_pg_close(c->conn);
+		c->conn = NULL;
+		return;
+	}
+	c->rc = 0;
+}
+
+/* The worker has ended: stop watching (its pipe stays readable) and show
+ * the news at the next poll. */
+static void screen_census_on_end(struct tui_loop *loop, int fd, void *arg)
+{
+	(void)arg;
+	tui_loop_remove_fd(loop, fd);
+	tui_loop_redraw(loop);
+}
+
+int screen_census_poll(struct screen_ctx *ctx, struct core_census **out, struct core_error *err)
+{
+	struct screen_census *c = ctx->census;
+	struct core_error start_err = { { 0 } };
+	int rc = 0;
+
+	*out = NULL;
+	if (ctx->quitting)
+		return 0;
+	if (c == NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL)
+			return core_error_set(err, "out of memory");
+		c->env = ctx->env;
+		ctx->census = c;
+	}
+	if (c->bg != NULL) {
+		if (!core_bg_done(c->bg))
+			return 0;
+		tui_loop_remove_fd(ctx->loop, core_bg_fd(c->bg));
+		core_bg_free(c->bg);
+		c->bg = NULL;
+		if (c->rc < 0) {
+			*err = c->err;
+			rc = -1;
+		} else {
+			*out = c->result;
+			c->result = NULL;
+			rc = 1;
+		}
+	}
+	if (core_bg_start(screen_census_work, c, &c->bg, &start_err) < 0) {
+		if (rc == 0)
+			*err = start_err;
+		return rc == 0 ? -1 : rc;
+	}
+	/* Unwatched (no memory), the next poll still finds it ended. */
+	(void)tui_loop_add_fd(ctx->loop, core_bg_fd(c->bg), screen_census_on_end, NULL);
+	return rc;
+}
+
+void screen_census_done(struct screen_ctx *ctx)
+{
+	struct screen_census *c = ctx->census;
+
+	if (c == NULL || (c->bg != NULL && !core_bg_done(c->bg)))
+		return;
+	core_bg_free(c->bg);
+	core_census_free(c->result);
+	core_census_map_free(c->map);
+	core_pg_close(c->conn);
+	free(c);
+	ctx->census = NULL;
 }
 
 void screen_release(enum core_edition e, const char *version, char *buf, size_t size)

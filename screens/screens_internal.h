@@ -21,6 +21,9 @@ struct screen_runpane {
 	char error[512]; /* polling failed */
 };
 
+struct core_census;
+struct screen_census;
+
 /* The wizard's state shared by every screen; owned by screens.c. */
 struct screen_ctx {
 	const struct screens_env *env;
@@ -29,6 +32,10 @@ struct screen_ctx {
 	bool ticking;		   /* the screen wants .tick every 200 ms */
 	struct screen_runpane run;
 	char note[1024];	   /* last error of the glue, shown by the screens */
+	/* The operator quit while a worker ran (screen_wait): the wizard ends
+	 * without waiting for it, and nothing may touch the datastore. */
+	bool quitting;
+	struct screen_census *census; /* screen_census_poll's worker, or NULL */
 };
 
 /* One wizard step. Only name, title, applies and draw are required.
@@ -67,8 +74,35 @@ extern const struct screen_ops screen_done;
 /* The current inspection (NULL only if none could be made). */
 const struct core_inspection *screen_insp(const struct screen_ctx *ctx);
 
-/* Inspects again; on failure the message goes to ctx->note. 0 or -1. */
+/* Inspects again; on failure the message goes to ctx->note. 0 or -1.
+ * Once the terminal is taken the inspection runs on a worker
+ * (core_upgrade_inspect_begin) while screen_wait keeps the terminal
+ * answering; -1 with ctx->quitting set when the operator quit meanwhile. */
 int screen_inspect(struct screen_ctx *ctx);
+
+/* Waits until fd is readable (a worker has ended) in an event loop of its
+ * own, so that a step's action can wait for a worker and the terminal keeps
+ * answering: help, resize, q (with the usual question while a run is in
+ * progress). After 150 ms it shows what ("Inspecting the datastore and
+ * kong") with the seconds elapsed, then detail (may be NULL), instead of
+ * the step, which is in the middle of its action. Returns 0 when fd became
+ * readable, -1 when the operator quit (ctx->quitting: the wizard ends
+ * without waiting for the worker). A signal ends the process here after the
+ * terminal is restored, as in the main loop. (screens.c) */
+int screen_wait(struct screen_ctx *ctx, int fd, const char *what, const char *detail);
+
+/* The census of the datastore's clients, taken on a worker (a connection
+ * of its own to env->pg, the clusters' addresses resolved there too) so
+ * that a datastore that does not answer never freezes the screen. Never
+ * blocks: hands over the census that ended since the last call and starts
+ * the next one when none is under way. 1 with *out (owned by the caller,
+ * core_census_free), 0 when none has ended since (*out NULL), -1 with err
+ * when the last one failed. The loop redraws when one ends. */
+int screen_census_poll(struct screen_ctx *ctx, struct core_census **out, struct core_error *err);
+
+/* Frees the census worker's state at the wizard's end; one still running is
+ * left to the end of the process (main.c sees core_bg_running()). */
+void screen_census_done(struct screen_ctx *ctx);
 
 /* "Kong Enterprise 0.36" for an edition and version. */
 void screen_release(enum core_edition e, const char *version, char *buf, size_t size);
