@@ -3,6 +3,7 @@
  * entity is still there and in the `default` workspace (SPEC §2.8). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "screens/screens_internal.h"
 
@@ -101,6 +102,83 @@ static enum tui_role c2e_row_role(void *data, size_t row)
 										       : TUI_ROLE_NORMAL;
 }
 
+/* Whether the last run ended with exit 0 and its verification passed (the
+ * journal's run-end, as screen_run_outcome reads it). */
+static bool c2e_verified(const struct screen_ctx *ctx)
+{
+	const json_t *d = json_object_get(
+		core_journal_last(core_upgrade_journal(ctx->u), "run-end"), "details");
+	const json_t *code = json_object_get(d, "exit_code");
+	const char *verif = json_string_value(json_object_get(d, "verification"));
+
+	return json_is_integer(code) && json_integer_value(code) == 0 &&
+	       (verif == NULL || verif[0] == '\0');
+}
+
+/* Seconds since the run started ("2026-11-26T09:30:00Z"), or -1. */
+static long c2e_elapsed(const struct screen_ctx *ctx)
+{
+	const struct core_runner_info *info = core_upgrade_run(ctx->u);
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (info == NULL || strptime(info->started, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+		return -1;
+	return (long)(time(NULL) - timegm(&tm));
+}
+
+/* The gauge row of the run pane. migrate-community-to-enterprise reports no
+ * steps, so the shared gauge (N of M migrations) would stay at "?": while it
+ * runs, a block slides along the bar with the time it has taken; once it has
+ * ended, the bar counts the entities now in the default workspace out of
+ * those counted before (full when the proof holds). */
+static void c2e_draw_gauge(const struct screen_ctx *ctx, WINDOW *w, int y, int width)
+{
+	bool utf8 = tui_theme_utf8();
+	long long total = 0, done = 0;
+	int bar = width / 2 - 2, used, i, at;
+	struct timespec now;
+	char text[96];
+	size_t r;
+	long s;
+
+	tui_put(w, y, 1, width, TUI_ROLE_NORMAL, true, "");
+	if (ctx->run.ended) {
+		for (r = 0; r < c2e.n_before; r++) {
+			total += c2e.before[r].rows;
+			if (r < c2e.n_after && c2e.after[r].in_default > 0)
+				done += c2e.after[r].in_default < c2e.before[r].rows
+						? c2e.after[r].in_default
+						: c2e.before[r].rows;
+		}
+		if (total > 0 && c2e.n_after > 0)
+			tui_gauge_draw(w, y, 1, width, (long)done, (long)total,
+				       c2e_verified(ctx) ? "in default: done"
+							 : "in default");
+		else
+			tui_gauge_draw(w, y, 1, width, c2e_verified(ctx) ? 1 : 0, 1,
+				       c2e_verified(ctx) ? "done" : "ended");
+		return;
+	}
+	if (bar < 4)
+		bar = 4;
+	s = c2e_elapsed(ctx);
+	/* One cell a tick (200 ms), in again from the left past the end. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	at = (int)(((long long)now.tv_sec * 5 + now.tv_nsec / 200000000) % (bar + 4)) - 4;
+	used = tui_put(w, y, 1, width, TUI_ROLE_NORMAL, false, "[");
+	for (i = 0; i < bar && used < width; i++, used++)
+		tui_put(w, y, 1 + used, 1, i >= at && i < at + 4 ? TUI_ROLE_OK : TUI_ROLE_DIM, false,
+			i >= at && i < at + 4 ? (utf8 ? "\u2588" : "#") : (utf8 ? "\u00b7" : "-"));
+	used += tui_put(w, y, 1 + used, width - used, TUI_ROLE_NORMAL, false, "]");
+	if (s >= 0)
+		snprintf(text, sizeof(text), " running, %ld s ", s);
+	else
+		snprintf(text, sizeof(text), " running ");
+	used += tui_put(w, y, 1 + used, width - used, TUI_ROLE_TITLE, false, text);
+	tui_put(w, y, 1 + used, width - used, TUI_ROLE_DIM, true, "(one transaction)");
+}
+
 static void c2e_draw(struct screen_ctx *ctx, WINDOW *w)
 {
 	static const struct tui_table_col cols_t[] = {
@@ -126,9 +204,13 @@ static void c2e_draw(struct screen_ctx *ctx, WINDOW *w)
 	y += attached ? 6 : 11;
 	if (attached) {
 		screen_run_draw(ctx, w, y, rows - 2 - y, cols, "");
+		c2e_draw_gauge(ctx, w, y, cols - 2);
 		screen_run_outcome(ctx, buf, sizeof(buf));
-		tui_put(w, rows - 2, 1, cols - 2, ctx->run.ended ? TUI_ROLE_OK : TUI_ROLE_WARN, false,
-			ctx->run.ended ? buf : "Running... q quits the wizard; the run goes on.");
+		tui_put(w, rows - 2, 1, cols - 2,
+			!ctx->run.ended	    ? TUI_ROLE_WARN
+			: c2e_verified(ctx) ? TUI_ROLE_OK
+					    : TUI_ROLE_FAIL,
+			false, ctx->run.ended ? buf : "Running... q quits the wizard; the run goes on.");
 	} else if (in->plan.phase == CORE_PHASE_MIGRATED) {
 		tui_put(w, y, 2, cols - 4, TUI_ROLE_OK, false,
 			"The entities have been migrated. > goes on.");

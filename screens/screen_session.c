@@ -40,9 +40,51 @@ static bool session_portal(const struct screen_ctx *ctx)
 	return r != NULL && strstr(r->message, "not in use") == NULL;
 }
 
+/* Whether an inspection recorded in the journal ("check" events) saw the
+ * Dev Portal in use. finish renames the 0.36 portal files to legacy_files,
+ * after which the check no longer sees the portal: without the journal the
+ * step would drop out of the flow and the header's step count would change.
+ * (Kong Manager's need of session settings comes from kong.conf, which
+ * finish leaves alone.) The journal only grows, so each call reads on from
+ * where the last one stopped. */
+static bool session_portal_recorded(const struct screen_ctx *ctx)
+{
+	static struct {
+		const struct core_journal *j;
+		size_t scanned;
+		bool seen;
+	} memo;
+	const struct core_journal *j = core_upgrade_journal(ctx->u);
+	size_t n = core_journal_count(j), i;
+
+	if (memo.j != j)
+		memset(&memo, 0, sizeof(memo));
+	memo.j = j;
+	for (; memo.scanned < n && !memo.seen; memo.scanned++) {
+		const json_t *e = core_journal_event(j, memo.scanned);
+		const json_t *res = json_object_get(json_object_get(e, "details"), "results");
+
+		if (strcmp(json_string_value(json_object_get(e, "event")), "check") != 0)
+			continue;
+		for (i = 0; i < json_array_size(res) && !memo.seen; i++) {
+			const json_t *r = json_array_get(res, i);
+			const char *id = json_string_value(json_object_get(r, "id"));
+			const char *msg = json_string_value(json_object_get(r, "message"));
+
+			/* As session_portal reads the current result. */
+			memo.seen = id != NULL && msg != NULL && strcmp(id, "dev-portal") == 0 &&
+				    strstr(msg, "not in use") == NULL;
+		}
+	}
+	return memo.seen;
+}
+
+/* Part of the flow for the whole upgrade once any inspection has seen a
+ * reason for it (SPEC §2.3), so that every screen counts the same steps. */
 static bool session_applies(const struct screen_ctx *ctx)
 {
-	return screen_insp(ctx)->session.needed || session_portal(ctx);
+	return screen_insp(ctx)->session.needed || session_portal(ctx) ||
+	       session_portal_recorded(ctx);
 }
 
 /* The recommended JSON with the secret's value replaced by "******". */

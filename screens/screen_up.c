@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/core_catalog.h"
 #include "screens/screens_internal.h"
 
 static struct {
@@ -56,11 +57,72 @@ static int up_draw_plan(const struct core_inspection *in, WINDOW *w, int y, int 
 	return used;
 }
 
+static bool up_has(char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+static bool up_in_release(const struct core_catalog_subsystem *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->n; i++)
+		if (strcmp(s->migrations[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* "core (2): 004_100_to_110, 005_120_to_130*" lines of what up ran, from
+ * schema_meta: per subsystem, what is executed now but was not in the
+ * release the datastore was at (the source), then what is pending (marked
+ * "*": their teardown waits for finish). Without a known source, only the
+ * pending ones. */
+static int up_draw_ran(const struct core_inspection *in, WINDOW *w, int y, int max, int cols)
+{
+	const struct core_catalog_release *from = in->detection.from;
+	char names[1024], buf[1200];
+	size_t i, k, n;
+	int used = 0;
+
+	for (i = 0; i < in->db.n_rows && used < max; i++) {
+		const struct core_schema_row *r = &in->db.rows[i];
+		const struct core_catalog_subsystem *base =
+			from != NULL ? core_catalog_subsystem(from, r->subsystem) : NULL;
+		size_t len = 0;
+
+		names[0] = '\0';
+		n = 0;
+		for (k = 0; from != NULL && k < r->n_executed && len < sizeof(names); k++)
+			if (!up_in_release(base, r->executed[k]) &&
+			    !up_has(r->pending, r->n_pending, r->executed[k]))
+				len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+							n++ > 0 ? ", " : "", r->executed[k]);
+		for (k = 0; k < r->n_pending && len < sizeof(names); k++)
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s*",
+						n++ > 0 ? ", " : "", r->pending[k]);
+		if (n == 0)
+			continue;
+		snprintf(buf, sizeof(buf), "%s (%zu): %s", r->subsystem, n, names);
+		tui_put(w, y + used++, 4, cols - 6, TUI_ROLE_NORMAL, false, buf);
+	}
+	if (used == 0)
+		return tui_put(w, y, 2, cols - 4, TUI_ROLE_DIM, false,
+			       "(schema_meta shows no migrations of 'up')") > 0;
+	return used;
+}
+
 static void up_draw(struct screen_ctx *ctx, WINDOW *w)
 {
 	const struct core_inspection *in = screen_insp(ctx);
 	int cols = getmaxx(w), rows = getmaxy(w);
 	bool attached = screen_run_is(ctx, CORE_UPGRADE_UP) && ctx->run.log != NULL;
+	bool ran = in->db_ok && in->plan.phase != CORE_PHASE_NOT_STARTED &&
+		   in->plan.phase != CORE_PHASE_UNKNOWN && (!attached || ctx->run.ended);
 	char buf[2048];
 	int y = 0;
 
@@ -68,9 +130,17 @@ static void up_draw(struct screen_ctx *ctx, WINDOW *w)
 		      "'kong migrations up' does only non-destructive operations: the old "
 		      "cluster keeps working on this database while it runs and afterwards, "
 		      "until 'finish'. Nothing is removed.");
-	tui_put(w, y++, 1, cols - 2, TUI_ROLE_TITLE, false,
-		"What 'up' will run (kong migrations list: new migrations):");
-	y += up_draw_plan(in, w, y, attached ? 3 : 8, cols);
+	/* Once up has run (verified: the inspection after it is this one), the
+	 * list of new migrations is empty; say what ran instead. */
+	if (ran) {
+		tui_put(w, y++, 1, cols - 2, TUI_ROLE_TITLE, false,
+			"What 'up' ran (schema_meta; * = pending until 'finish'):");
+		y += up_draw_ran(in, w, y, attached ? 3 : 8, cols);
+	} else {
+		tui_put(w, y++, 1, cols - 2, TUI_ROLE_TITLE, false,
+			"What 'up' will run (kong migrations list: new migrations):");
+		y += up_draw_plan(in, w, y, attached ? 3 : 8, cols);
+	}
 	y++;
 	if (attached) {
 		screen_run_draw(ctx, w, y, rows - 2 - y, cols, "migrated ");

@@ -2,7 +2,8 @@
  * terminal: the real binary in a private tmux server per test (80x24, clean
  * environment), kong-sim as the kong CLI, fixtures in a private PostgreSQL.
  * Waits for screen text with a deadline (capture-pane polling), never a
- * fixed sleep; kills its tmux server at the end of every test.
+ * fixed sleep, and gives up at once when the wizard has exited (e2e_poll);
+ * kills its tmux server at the end of every test.
  *
  * Golden files: tests/wizard/<screen>.txt hold whole 80x24 screens, with what
  * varies between runs replaced (e2e_golden, e2e_masks). After a reviewed
@@ -44,6 +45,7 @@ struct e2e {
 	char wconf[4400];
 	char state[4400];
 	char env[256]; /* extra "K=V" words for the wizard's environment */
+	char kong[4400]; /* the kong CLI for the wizard; "" = kong-sim */
 	pid_t stopped; /* a run's command held stopped (SIGSTOP), 0 if none */
 };
 
@@ -58,11 +60,60 @@ static void e2e_print_screen(const char *screen)
 	}
 }
 
+/* Whether the wizard has exited: the shell's "EXITED <status>" (e2e_start)
+ * starts a line of the pane. */
+static bool e2e_exited(const char *screen)
+{
+	const char *p = screen;
+
+	while ((p = strstr(p, "EXITED ")) != NULL) {
+		if (p == screen || p[-1] == '\n')
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* Polls the screen until it contains text (absent: no longer contains it):
+ * 0; -1 after deadline_ms; -2 as soon as the wizard has exited, unless text
+ * is about its exit ("EXITED 0") or is on the screen all the same. e->t.out
+ * holds the last screen. */
+static int e2e_poll(struct e2e *e, const char *text, bool absent, long deadline_ms)
+{
+	struct timespec tick = { 0, 20 * 1000000L };
+	long end = tmux_now_ms() + deadline_ms;
+	bool exit_awaited = strstr(text, "EXITED") != NULL;
+
+	for (;;) {
+		const char *screen = tmux_capture(&e->t, false);
+		bool has = strstr(screen, text) != NULL;
+
+		if (!absent && has)
+			return 0;
+		if (!exit_awaited && e2e_exited(screen))
+			return -2;
+		if (absent && !has)
+			return 0;
+		if (tmux_now_ms() > end)
+			return -1;
+		nanosleep(&tick, NULL);
+	}
+}
+
 /* Waits until the screen contains (absent: no longer contains) text; fails
- * after the deadline with the screen printed. */
+ * after the deadline, or at once when the wizard has exited meanwhile, with
+ * the screen printed. */
 static void e2e_wait_for(struct e2e *e, const char *text, bool absent)
 {
-	if (tmux_wait(&e->t, text, absent, E2E_DEADLINE_MS) < 0) {
+	int rc = e2e_poll(e, text, absent, E2E_DEADLINE_MS);
+
+	if (rc == -2) {
+		print_error("the wizard exited while the test waited for %s\"%s\":\n",
+			    absent ? "no " : "", text);
+		e2e_print_screen(e->t.out);
+		fail();
+	}
+	if (rc < 0) {
 		print_error("screen after %d ms, waiting for %s\"%s\":\n", E2E_DEADLINE_MS,
 			    absent ? "no " : "", text);
 		e2e_print_screen(e->t.out);
@@ -161,7 +212,7 @@ static void e2e_site(struct e2e *e, const char *fixture, const char *name)
 	assert_non_null(f);
 	fprintf(f, "kong { binary = \"%s\" conf = \"%s\" }\nstate_dir = \"%s\"\n"
 		   "backup { dir = \"%s/backups-%s\" }\n",
-		te.kong_sim, e->kconf, e->state, te.tmpdir, e->db);
+		e->kong[0] != '\0' ? e->kong : te.kong_sim, e->kconf, e->state, te.tmpdir, e->db);
 	assert_int_equal(fclose(f), 0);
 }
 
@@ -408,6 +459,16 @@ static void expect_report(const struct e2e *e)
 	assert_int_equal(found, 1);
 }
 
+/* Waits (polling) until the wall clock is in the next second. */
+static void e2e_next_second(void)
+{
+	struct timespec tick = { 0, 20 * 1000000L };
+	time_t now = time(NULL);
+
+	while (time(NULL) == now)
+		nanosleep(&tick, NULL);
+}
+
 /* The latest supervised run of the site: its state and its command's pid
  * (kong-sim; also its process group). */
 static enum core_runner_state e2e_run(const struct e2e *e, pid_t *child)
@@ -423,6 +484,58 @@ static enum core_runner_state e2e_run(const struct e2e *e, pid_t *child)
 	*child = core_runner_info(r)->child_pid;
 	core_runner_free(r);
 	return st;
+}
+
+/* The kong CLI for the site's wizard: kong-sim behind a gate that holds
+ * migrate-community-to-enterprise (which reports no progress of its own and
+ * ends at once) until e2e_kong_open, so that the screen of a run in
+ * progress can be seen (60 s at most). Call before e2e_site. */
+static void e2e_kong_gated(struct e2e *e, const char *name)
+{
+	FILE *f;
+
+	snprintf(e->kong, sizeof(e->kong), "%s/kong-gated-%s", te.tmpdir, name);
+	f = fopen(e->kong, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\n"
+		   "if [ \"$2\" = migrate-community-to-enterprise ]; then\n"
+		   "\ti=0\n"
+		   "\twhile [ ! -e '%s.open' ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done\n"
+		   "fi\n"
+		   "exec '%s' \"$@\"\n",
+		e->kong, te.kong_sim);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(e->kong, 0700), 0);
+}
+
+/* Lets the gated command go on. */
+static void e2e_kong_open(struct e2e *e)
+{
+	char path[4500];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.open", e->kong);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A wizard that cannot start (no config file) exits at once: waiting for a
+ * screen then gives up as soon as the pane says EXITED, not after the
+ * deadline; waiting for the exit itself is not cut short. */
+static void test_wait_fails_fast_on_exit(void **state)
+{
+	struct e2e *e = *state;
+	long t0;
+
+	snprintf(e->wconf, sizeof(e->wconf), "%s/no-such-wizard.conf", te.tmpdir);
+	e2e_start(e, 80, 24);
+	t0 = tmux_now_ms();
+	assert_int_equal(e2e_poll(e, "Press > (or F10)", false, E2E_DEADLINE_MS), -2);
+	assert_true(tmux_now_ms() - t0 < E2E_DEADLINE_MS / 3);
+	assert_int_equal(e2e_poll(e, "Press > (or F10)", true, E2E_DEADLINE_MS), -2);
+	assert_int_equal(e2e_poll(e, "EXITED ", false, E2E_DEADLINE_MS), 0);
+	e2e_expect(e, "EXITED 0", true);
 }
 
 static void test_welcome_golden_and_quit(void **state)
@@ -577,8 +690,16 @@ static void test_path_a(void **state)
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Enter: run 'kong migrations up' now.");
 	e2e_expect(e, "non-destructive", false);
+	e2e_expect(e, "What 'up' will run (kong migrations list: new migrations):", false);
+	e2e_expect(e, "core (1): 005_120_to_130", false);
 	e2e_keys(e, "Enter");
 	e2e_wait(e, "'up' completed and verified against schema_meta");
+	/* Once it has run, the screen says what ran, not what will. */
+	e2e_wait(e, "What 'up' ran (schema_meta; * = pending until 'finish'):");
+	e2e_expect(e, "will run", true);
+	e2e_expect(e, "no new migrations", true);
+	e2e_expect(e, "core (1): 005_120_to_130*", false);
+	e2e_expect(e, "enterprise (1): 004_036-2_to_037*", false);
 	e2e_golden(e, "up.txt");
 	e2e_help(e, "Old nodes keep working.");
 	expect_q(e->db, "SELECT pending::text FROM schema_meta WHERE subsystem = 'core'",
@@ -588,6 +709,7 @@ static void test_path_a(void **state)
 	e2e_wait(e, "Enter: take a backup now");
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "'up' completed and verified against schema_meta");
+	e2e_expect(e, "What 'up' ran", false);
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Time since up:");
 	e2e_wait(e, "No Admin API URLs are configured");
@@ -631,9 +753,23 @@ static void test_path_a(void **state)
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Report written:");
 	e2e_expect(e, "The upgrade is complete.", false);
+	/* finish renamed the Dev Portal's files to legacy_files: the Session &
+	 * cookies step still counts, as on every screen before. */
+	e2e_expect(e, "Step 8/8: Done", false);
 	e2e_golden(e, "done.txt");
 	e2e_help(e, "to the state directory (0600).");
 	expect_report(e);
+	e2e_keys(e, "q");
+	e2e_wait(e, "EXITED 0");
+
+	/* Starting again after finish resumes at Done, with the same count. The
+	 * Done step writes a new report, whose name has the second in it and
+	 * never overwrites: start in the next second. */
+	e2e_next_second();
+	e2e_start(e, 80, 24);
+	e2e_wait(e, "Report written:");
+	e2e_expect(e, "Step 8/8: Done", false);
+	e2e_golden(e, "done.txt");
 	e2e_keys(e, "q");
 	e2e_wait(e, "EXITED 0");
 }
@@ -643,6 +779,7 @@ static void test_path_b(void **state)
 {
 	struct e2e *e = *state;
 
+	e2e_kong_gated(e, "kuw_path_b");
 	e2e_site(e, "ce-1.2", "kuw_path_b");
 	e2e_start(e, 80, 24);
 	e2e_wait(e, "Press > (or F10)");
@@ -657,6 +794,13 @@ static void test_path_b(void **state)
 	e2e_wait(e, "Enter: run 'kong migrations up' now.");
 	e2e_keys(e, "Enter");
 	e2e_wait(e, "'up' completed and verified against schema_meta");
+	e2e_wait(e, "What 'up' ran");
+	/* Community 1.2 to Enterprise: up also ran migrations that have no
+	 * teardown (executed, no "*"), and a new subsystem's. */
+	e2e_expect(e, "core (2): 001_13_to_14*, 005_120_to_130*", false);
+	e2e_expect(e, "enterprise (5): 000_base, 001_034_to_035*", false);
+	e2e_expect(e, "session (1): 000_base_session", false);
+	e2e_expect(e, "no migrations of 'up'", true);
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Enter: finish");
 	e2e_keys(e, "Enter");
@@ -674,7 +818,17 @@ static void test_path_b(void **state)
 	e2e_wait(e, "Type the database name");
 	e2e_type(e, e->db);
 	e2e_keys(e, "Enter");
+	/* The command reports no steps: while it runs (held by the gate), the
+	 * gauge says so and counts the seconds instead of showing "?". */
+	e2e_wait(e, "running, ");
+	e2e_expect(e, "(one transaction)", false);
+	e2e_expect(e, "] ?", true);
+	e2e_expect(e, "Running... q quits the wizard; the run goes on.", false);
+	e2e_kong_open(e);
 	e2e_wait(e, "completed and verified");
+	/* Then the bar is full: every entity counted before is in default. */
+	e2e_wait(e, "] 1875/1875 in default: done");
+	e2e_expect(e, "] ?", true);
 	e2e_expect(e, "MISSING", true);
 	e2e_expect(e, " ok", false);
 	e2e_golden(e, "c2e.txt");
@@ -775,6 +929,8 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_wait_fails_fast_on_exit, e2e_setup,
+						e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_welcome_golden_and_quit, e2e_setup,
 						e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_too_small, e2e_setup, e2e_teardown),
