@@ -237,54 +237,16 @@ static void test_signals_restore(void **state)
 	e2e_signal_case(e, SIGSEGV, "EXITED 139");
 }
 
-static bool e2e_has_box_drawing(const char *s)
-{
-	/* U+2500..U+257F are E2 94 80 .. E2 95 BF in UTF-8. */
-	for (; *s != '\0'; s++)
-		if ((unsigned char)s[0] == 0xe2 &&
-		    ((unsigned char)s[1] == 0x94 || (unsigned char)s[1] == 0x95))
-			return true;
-	return false;
-}
-
 static void test_ascii_locale(void **state)
 {
 	struct e2e *e = *state;
 
 	e2e_start(e, "LANG=C.UTF-8");
-	assert_true(e2e_has_box_drawing(tmux_capture(&e->t, false)));
+	assert_true(tmux_has_box_drawing(tmux_capture(&e->t, false)));
 	tmux_stop(&e->t);
 	e2e_start(e, "LANG=C");
-	assert_false(e2e_has_box_drawing(tmux_capture(&e->t, false)));
+	assert_false(tmux_has_box_drawing(tmux_capture(&e->t, false)));
 	e2e_golden(e, "demo_ascii.txt");
-}
-
-/* Whether every SGR sequence in s uses only reset, bold and reverse (and
- * "default colour", which tmux writes whatever the program did). */
-static bool e2e_only_bold_reverse(const char *s)
-{
-	const char *p = s;
-
-	while ((p = strstr(p, "\033[")) != NULL) {
-		size_t n = strspn(p + 2, "0123456789;:");
-		char params[64];
-		char *tok, *save = NULL;
-
-		if (p[2 + n] != 'm') {
-			p += 2;
-			continue;
-		}
-		snprintf(params, sizeof(params), "%.*s", (int)n, p + 2);
-		for (tok = strtok_r(params, ";", &save); tok != NULL;
-		     tok = strtok_r(NULL, ";", &save)) {
-			int v = atoi(tok);
-
-			if (v != 0 && v != 1 && v != 7 && v != 22 && v != 27 && v != 39 && v != 49)
-				return false;
-		}
-		p += 2 + n;
-	}
-	return true;
 }
 
 /* Bold and reverse in effect where text starts in s (SGR parsed from the
@@ -328,11 +290,11 @@ static void test_no_color(void **state)
 
 	e2e_start(e, "LANG=C.UTF-8");
 	tmux_capture(&e->t, true);
-	assert_false(e2e_only_bold_reverse(e->t.out));
+	assert_false(tmux_only_bold_reverse(e->t.out));
 	tmux_stop(&e->t);
 	e2e_start(e, "LANG=C.UTF-8 NO_COLOR=1");
 	tmux_capture(&e->t, true);
-	assert_true(e2e_only_bold_reverse(e->t.out));
+	assert_true(tmux_only_bold_reverse(e->t.out));
 	/* The alarm still stands out: "Backup: none" is bold and not reversed
 	 * inside the reversed status bar; the hints are reversed. */
 	assert_true(e2e_attrs_at(e->t.out, "Backup: none", &bold, &reverse));
