@@ -51,24 +51,62 @@ static void report_event(FILE *f, const json_t *e)
 		what);
 }
 
+/* The journal's time of the run that completed the upgrade: the last
+ * finish or migrate-community-to-enterprise that ended with exit code 0
+ * (NULL when the journal has none). */
+static const char *report_completion(struct core_journal *j)
+{
+	const char *when = NULL;
+	size_t i;
+
+	for (i = 0; i < core_journal_count(j); i++) {
+		const json_t *e = core_journal_event(j, i);
+		const json_t *d = json_object_get(e, "details");
+		const char *step = report_str(d, "step");
+
+		if (strcmp(report_str(e, "event"), "run-end") == 0 &&
+		    (strcmp(step, "finish") == 0 ||
+		     strcmp(step, "migrate-community-to-enterprise") == 0) &&
+		    json_is_integer(json_object_get(d, "exit_code")) &&
+		    json_integer_value(json_object_get(d, "exit_code")) == 0)
+			when = report_str(e, "time");
+	}
+	return when != NULL && when[0] != '\0' ? when : NULL;
+}
+
 int core_report_write(const struct core_upgrade *u, const char *state_dir, long long now_ms,
-		      char *path, size_t size, struct core_error *err)
+		      char *path, size_t size, bool *existed, struct core_error *err)
 {
 	const struct core_inspection *in = core_upgrade_inspection(u);
 	struct core_journal *j = core_upgrade_journal(u);
 	const struct core_backup_info *b;
+	const char *completion = report_completion(j);
 	char stamp[32], why[512];
 	time_t t = now_ms > 0 ? (time_t)(now_ms / 1000) : time(NULL);
 	struct tm tm;
 	FILE *f = NULL;
 	bool fresh;
-	size_t i;
+	size_t i, n = 0;
 	int fd, rc = -1;
 
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	*existed = false;
+	if (completion != NULL) {
+		/* "2026-11-26T09:30:00Z" -> "20261126T093000Z" */
+		for (i = 0; completion[i] != '\0' && n + 1 < sizeof(stamp); i++)
+			if (completion[i] != '-' && completion[i] != ':' && completion[i] != '/')
+				stamp[n++] = completion[i];
+		stamp[n] = '\0';
+	} else {
+		gmtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	}
 	snprintf(path, size, "%s/report-%s.md", state_dir, stamp);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* Written for this completion (or in this second) already. */
+		*existed = true;
+		return 0;
+	}
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
 		core_error_errno(err, errno, "cannot write the report %s", path);
 		if (fd >= 0)

@@ -8,6 +8,8 @@
 #include "screens/screens_internal.h"
 
 #define C2E_MAX 32
+/* The run pane's least height when the failure's text is long. */
+#define C2E_PANE_MIN 7
 
 enum c2e_mode { C2E_VIEW, C2E_FORM, C2E_CONFIRM };
 
@@ -25,7 +27,7 @@ static struct {
 
 static bool c2e_applies(const struct screen_ctx *ctx)
 {
-	return screen_insp(ctx)->plan.path == CORE_PATH_CE_TO_EE13;
+	return screen_path(ctx) == CORE_PATH_CE_TO_EE13;
 }
 
 static void c2e_count(struct screen_ctx *ctx, struct core_entity_count *out, size_t *n)
@@ -179,14 +181,15 @@ static void c2e_draw_gauge(const struct screen_ctx *ctx, WINDOW *w, int y, int w
 	tui_put(w, y, 1 + used, width - used, TUI_ROLE_DIM, true, "(one transaction)");
 }
 
-static void c2e_draw(struct screen_ctx *ctx, WINDOW *w)
+/* The step's body while the last run is not a failure: the proof table,
+ * then the run or what Enter does. */
+static void c2e_draw_body(struct screen_ctx *ctx, WINDOW *w, bool attached)
 {
 	static const struct tui_table_col cols_t[] = {
 		{ "Entity table", 26, false }, { "Before", 9, true }, { "After", 9, true },
 		{ "In default", 11, true },   { "Proof", 0, false } };
 	const struct core_inspection *in = screen_insp(ctx);
 	int cols = getmaxx(w), rows = getmaxy(w);
-	bool attached = screen_run_is(ctx, CORE_UPGRADE_C2E) && ctx->run.log != NULL;
 	struct tui_table t;
 	char buf[2048];
 	int y = 0;
@@ -219,6 +222,26 @@ static void c2e_draw(struct screen_ctx *ctx, WINDOW *w)
 				      sizeof(buf));
 		tui_wrap(w, y, 2, rows - 3 - y, cols - 4, buf[0] != '\0' ? TUI_ROLE_FAIL : TUI_ROLE_NORMAL,
 			 buf[0] != '\0' ? buf : "Enter: migrate (options, then the database name).");
+	}
+}
+
+static void c2e_draw(struct screen_ctx *ctx, WINDOW *w)
+{
+	int cols = getmaxx(w), rows = getmaxy(w);
+	bool attached = screen_run_is(ctx, CORE_UPGRADE_C2E) && ctx->run.log != NULL;
+	int pane;
+
+	/* A run that did not complete and verify: its log's last lines, then
+	 * the outcome, the log's path and the remedy, whole. */
+	if (attached && ctx->run.ended && !screen_run_ok(ctx)) {
+		pane = rows - 1 - screen_run_end_draw(ctx, NULL, 0, rows, cols);
+		if (pane < C2E_PANE_MIN)
+			pane = C2E_PANE_MIN;
+		screen_run_draw(ctx, w, 0, pane, cols, "");
+		c2e_draw_gauge(ctx, w, 0, cols - 2);
+		screen_run_end_draw(ctx, w, pane, rows - 1 - pane, cols);
+	} else {
+		c2e_draw_body(ctx, w, attached);
 	}
 	if (c2e.msg[0] != '\0' || ctx->note[0] != '\0')
 		tui_put(w, rows - 1, 1, cols - 2, TUI_ROLE_FAIL, false,

@@ -27,12 +27,20 @@ static bool done_complete(const struct screen_ctx *ctx)
 static void done_enter(struct screen_ctx *ctx)
 {
 	struct core_error err = { { 0 } };
+	bool existed;
 
 	done.error[0] = '\0';
 	if (done.report[0] != '\0')
 		return;
+	/* One report per completed upgrade: none before, and a wizard started
+	 * again at Done finds the one written. */
+	if (!done_complete(ctx)) {
+		snprintf(done.error, sizeof(done.error),
+			 "No report yet: it is written once the upgrade is complete.");
+		return;
+	}
 	if (core_report_write(ctx->u, ctx->env->state_dir, 0, done.report, sizeof(done.report),
-			      &err) < 0) {
+			      &existed, &err) < 0) {
 		done.report[0] = '\0';
 		snprintf(done.error, sizeof(done.error), "%s", err.msg);
 	}

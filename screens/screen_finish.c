@@ -7,6 +7,9 @@
 
 enum finish_mode { FINISH_VIEW, FINISH_REASON, FINISH_CONFIRM };
 
+/* The run pane's least height when the failure's text is long. */
+#define FINISH_PANE_MIN 7
+
 static struct {
 	enum finish_mode mode;
 	struct tui_field field;
@@ -19,7 +22,7 @@ static struct {
 
 static bool finish_applies(const struct screen_ctx *ctx)
 {
-	return screen_insp(ctx)->plan.path != CORE_PATH_NONE;
+	return screen_path(ctx) != CORE_PATH_NONE;
 }
 
 static void finish_enter(struct screen_ctx *ctx)
@@ -88,15 +91,43 @@ static int finish_draw_preconditions(struct screen_ctx *ctx, WINDOW *w, int y, i
 	return y;
 }
 
+static void finish_draw_reason(WINDOW *w, int rows, int cols)
+{
+	tui_fill(w, rows / 2 - 3, 2, 7, cols - 4, TUI_ROLE_NORMAL);
+	tui_box(w, rows / 2 - 3, 2, 7, cols - 4, "No fresh verified backup");
+	tui_put(w, rows / 2 - 2, 4, cols - 8, TUI_ROLE_WARN, false,
+		"Type why it is safe to finish without one (journaled):");
+	tui_form_draw(&finish.form, w, rows / 2 - 1, 4, 3, cols - 8);
+	tui_put(w, rows / 2 + 2, 4, cols - 8, TUI_ROLE_DIM, false,
+		"Enter: go on   Esc: cancel (take a backup first)");
+}
+
 static void finish_draw(struct screen_ctx *ctx, WINDOW *w)
 {
 	const struct core_inspection *in = screen_insp(ctx);
 	int cols = getmaxx(w), rows = getmaxy(w);
 	bool attached = screen_run_is(ctx, CORE_UPGRADE_FINISH) && ctx->run.log != NULL;
 	char buf[2048];
-	int y = 0;
+	int y = 0, pane;
 
 	tui_put(w, y++, 1, cols - 2, TUI_ROLE_FAIL, false, "THE POINT OF NO RETURN");
+	/* A run that did not complete and verify: its log's last lines, then
+	 * the outcome, the log's path and the remedy, whole. */
+	if (attached && ctx->run.ended && !screen_run_ok(ctx)) {
+		pane = rows - 1 - y - screen_run_end_draw(ctx, NULL, 0, rows, cols);
+		if (pane < FINISH_PANE_MIN)
+			pane = FINISH_PANE_MIN;
+		screen_run_draw(ctx, w, y, pane, cols, "finished ");
+		screen_run_end_draw(ctx, w, y + pane, rows - 1 - y - pane, cols);
+		if (finish.msg[0] != '\0' || ctx->note[0] != '\0')
+			tui_put(w, rows - 1, 1, cols - 2, TUI_ROLE_FAIL, false,
+				finish.msg[0] != '\0' ? finish.msg : ctx->note);
+		if (finish.mode == FINISH_CONFIRM)
+			tui_confirm_draw(&finish.confirm, w);
+		else if (finish.mode == FINISH_REASON)
+			finish_draw_reason(w, rows, cols);
+		return;
+	}
 	y += tui_wrap(w, y, 1, 4, cols - 2, TUI_ROLE_NORMAL,
 		      "'kong migrations finish' puts the database in the final state for Kong "
 		      "Enterprise 1.3. From this point on, it will not be possible to start nodes in "
@@ -137,13 +168,7 @@ static void finish_draw(struct screen_ctx *ctx, WINDOW *w)
 		tui_wrap(w, rows - 1, 1, 1, cols - 2, TUI_ROLE_FAIL,
 			 finish.msg[0] != '\0' ? finish.msg : ctx->note);
 	if (finish.mode == FINISH_REASON) {
-		tui_fill(w, rows / 2 - 3, 2, 7, cols - 4, TUI_ROLE_NORMAL);
-		tui_box(w, rows / 2 - 3, 2, 7, cols - 4, "No fresh verified backup");
-		tui_put(w, rows / 2 - 2, 4, cols - 8, TUI_ROLE_WARN, false,
-			"Type why it is safe to finish without one (journaled):");
-		tui_form_draw(&finish.form, w, rows / 2 - 1, 4, 3, cols - 8);
-		tui_put(w, rows / 2 + 2, 4, cols - 8, TUI_ROLE_DIM, false,
-			"Enter: go on   Esc: cancel (take a backup first)");
+		finish_draw_reason(w, rows, cols);
 	} else if (finish.mode == FINISH_CONFIRM) {
 		tui_confirm_draw(&finish.confirm, w);
 	}
@@ -240,7 +265,11 @@ static enum tui_result finish_action(struct screen_ctx *ctx, enum tui_action a, 
 		return TUI_HANDLED;
 	case TUI_ACT_NEXT:
 		if (in->plan.phase != CORE_PHASE_FINISHED && in->plan.phase != CORE_PHASE_MIGRATED) {
-			snprintf(finish.msg, sizeof(finish.msg), "'finish' has not run yet.");
+			snprintf(finish.msg, sizeof(finish.msg), "%s",
+				 screen_run_is(ctx, CORE_UPGRADE_FINISH) && !screen_run_ok(ctx)
+					 ? "'finish' did not complete: Next is refused. Do what "
+					   "the remedy says."
+					 : "'finish' has not run yet.");
 			return TUI_HANDLED;
 		}
 		return TUI_NEXT;

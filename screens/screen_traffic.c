@@ -42,7 +42,7 @@ static long traffic_now(void)
 
 static bool traffic_applies(const struct screen_ctx *ctx)
 {
-	return screen_insp(ctx)->plan.path == CORE_PATH_EE036_TO_EE13;
+	return screen_path(ctx) == CORE_PATH_EE036_TO_EE13;
 }
 
 static void traffic_observe(struct screen_ctx *ctx, bool fleet_done)

@@ -5,13 +5,16 @@
 #include "core/core_catalog.h"
 #include "screens/screens_internal.h"
 
+/* The run pane's least height when the failure's text is long. */
+#define UP_PANE_MIN 7
+
 static struct {
 	char msg[1024];
 } up;
 
 static bool up_applies(const struct screen_ctx *ctx)
 {
-	return screen_insp(ctx)->plan.path != CORE_PATH_NONE;
+	return screen_path(ctx) != CORE_PATH_NONE;
 }
 
 static void up_enter(struct screen_ctx *ctx)
@@ -116,6 +119,52 @@ static int up_draw_ran(const struct core_inspection *in, WINDOW *w, int y, int m
 	return used;
 }
 
+static void up_draw_msg(const struct screen_ctx *ctx, WINDOW *w, int rows, int cols)
+{
+	if (up.msg[0] != '\0' || ctx->note[0] != '\0')
+		tui_put(w, rows - 1, 1, cols - 2, TUI_ROLE_FAIL, false,
+			up.msg[0] != '\0' ? up.msg : ctx->note);
+}
+
+/* Whether 'up' completed: the datastore has its migrations (up-done or
+ * later) and the last run of up, if it is the last run, verified. */
+static bool up_complete(const struct screen_ctx *ctx)
+{
+	const struct core_inspection *in = screen_insp(ctx);
+	const json_t *end = core_journal_last(core_upgrade_journal(ctx->u), "run-end");
+	const json_t *d = json_object_get(end, "details");
+	const char *step = json_string_value(json_object_get(d, "step"));
+	const char *verif = json_string_value(json_object_get(d, "verification"));
+
+	if (!in->db_ok || in->plan.refusal[0] != '\0' ||
+	    (in->plan.phase != CORE_PHASE_UP_DONE && in->plan.phase != CORE_PHASE_FINISHED &&
+	     in->plan.phase != CORE_PHASE_MIGRATED))
+		return false;
+	return step == NULL || strcmp(step, "up") != 0 || verif == NULL || verif[0] == '\0';
+}
+
+/* Why Next is refused (up.msg), or TUI_NEXT. */
+static enum tui_result up_next(struct screen_ctx *ctx)
+{
+	const struct core_inspection *in = screen_insp(ctx);
+
+	if (up_complete(ctx))
+		return TUI_NEXT;
+	if (in->db_ok && in->plan.phase == CORE_PHASE_NOT_STARTED)
+		snprintf(up.msg, sizeof(up.msg), "%s",
+			 screen_run_is(ctx, CORE_UPGRADE_UP) && !screen_run_ok(ctx)
+				 ? "'up' failed, nothing was migrated: fix the cause, then Enter."
+				 : "Run 'up' first (Enter).");
+	else if (in->db_ok && in->plan.phase == CORE_PHASE_UP_PARTIAL)
+		snprintf(up.msg, sizeof(up.msg),
+			 "'up' stopped half-way: Next is refused. Do what the remedy says.");
+	else
+		snprintf(up.msg, sizeof(up.msg),
+			 "Not going on: 'up' did not complete and verify (phase %s).",
+			 core_phase_name(in->plan.phase));
+	return TUI_HANDLED;
+}
+
 static void up_draw(struct screen_ctx *ctx, WINDOW *w)
 {
 	const struct core_inspection *in = screen_insp(ctx);
@@ -124,8 +173,19 @@ static void up_draw(struct screen_ctx *ctx, WINDOW *w)
 	bool ran = in->db_ok && in->plan.phase != CORE_PHASE_NOT_STARTED &&
 		   in->plan.phase != CORE_PHASE_UNKNOWN && (!attached || ctx->run.ended);
 	char buf[2048];
-	int y = 0;
+	int y = 0, pane;
 
+	/* A run that did not complete and verify: its log's last lines, then
+	 * the outcome, the log's path and the remedy, whole. */
+	if (attached && ctx->run.ended && !screen_run_ok(ctx)) {
+		pane = rows - 1 - screen_run_end_draw(ctx, NULL, 0, rows, cols);
+		if (pane < UP_PANE_MIN)
+			pane = UP_PANE_MIN;
+		screen_run_draw(ctx, w, 0, pane, cols, "migrated ");
+		screen_run_end_draw(ctx, w, pane, rows - 1 - pane, cols);
+		up_draw_msg(ctx, w, rows, cols);
+		return;
+	}
 	y += tui_wrap(w, y, 1, 3, cols - 2, TUI_ROLE_NORMAL,
 		      "'kong migrations up' does only non-destructive operations: the old "
 		      "cluster keeps working on this database while it runs and afterwards, "
@@ -153,10 +213,15 @@ static void up_draw(struct screen_ctx *ctx, WINDOW *w)
 			tui_put(w, rows - 2, 1, cols - 2, TUI_ROLE_WARN, false,
 				"Running... q quits the wizard; the run goes on.");
 		}
-	} else if (in->plan.phase != CORE_PHASE_NOT_STARTED) {
+	} else if (up_complete(ctx)) {
 		tui_put(w, y, 2, cols - 4, TUI_ROLE_OK, false,
 			"'up' has already run: the datastore has its migrations (phase up-done or "
 			"later).");
+	} else if (in->plan.phase != CORE_PHASE_NOT_STARTED) {
+		tui_wrap(w, y, 2, rows - 1 - y, cols - 4, TUI_ROLE_FAIL,
+			 in->plan.refusal[0] != '\0' ? in->plan.refusal
+			 : !in->db_ok		     ? in->db_error
+						     : "'up' did not complete and verify.");
 	} else {
 		core_upgrade_blockers(ctx->u, CORE_UPGRADE_UP, NULL, NULL, buf, sizeof(buf));
 		if (buf[0] != '\0') {
@@ -167,9 +232,7 @@ static void up_draw(struct screen_ctx *ctx, WINDOW *w)
 				"Enter: run 'kong migrations up' now.");
 		}
 	}
-	if (up.msg[0] != '\0' || ctx->note[0] != '\0')
-		tui_put(w, rows - 1, 1, cols - 2, TUI_ROLE_FAIL, false,
-			up.msg[0] != '\0' ? up.msg : ctx->note);
+	up_draw_msg(ctx, w, rows, cols);
 }
 
 static enum tui_result up_action(struct screen_ctx *ctx, enum tui_action a, int ch)
@@ -184,7 +247,7 @@ static enum tui_result up_action(struct screen_ctx *ctx, enum tui_action a, int 
 		if (run != NULL && run->state == CORE_RUNNER_RUNNING)
 			return TUI_HANDLED;
 		if (in->plan.phase != CORE_PHASE_NOT_STARTED)
-			return TUI_NEXT;
+			return up_next(ctx);
 		if (core_upgrade_start(ctx->u, CORE_UPGRADE_UP, NULL, NULL, false, NULL, &err) < 0) {
 			snprintf(up.msg, sizeof(up.msg), "%s", err.msg);
 			return TUI_HANDLED;
@@ -198,11 +261,7 @@ static enum tui_result up_action(struct screen_ctx *ctx, enum tui_action a, int 
 			snprintf(up.msg, sizeof(up.msg), "'up' is running: wait for it to end.");
 			return TUI_HANDLED;
 		}
-		if (in->plan.phase == CORE_PHASE_NOT_STARTED) {
-			snprintf(up.msg, sizeof(up.msg), "Run 'up' first (Enter).");
-			return TUI_HANDLED;
-		}
-		return TUI_NEXT;
+		return up_next(ctx);
 	default:
 		if (ctx->run.log != NULL && screen_run_is(ctx, CORE_UPGRADE_UP))
 			return tui_log_action(ctx->run.log, a, ch, 8);

@@ -23,6 +23,56 @@ static const char *welcome_path_text(enum core_path p)
 	return "none";
 }
 
+/* The refusal's lines skipped (Up/Down scroll it when it does not fit). */
+static struct {
+	int skip;
+	int max_skip;
+} welcome;
+
+/* Where line k of s, word-wrapped to width, begins (as tui_wrap wraps). */
+static const char *welcome_line_start(const char *s, int width, int k)
+{
+	char prefix[1024];
+	size_t p, q, n = strlen(s);
+
+	if (k <= 0)
+		return s;
+	for (p = 0; p < n && p < sizeof(prefix); p++) {
+		if (s[p] == ' ' || (p > 0 && s[p - 1] != ' '))
+			continue;
+		for (q = p; q < n && s[q] != ' '; q++)
+			;
+		if (q >= sizeof(prefix))
+			break;
+		memcpy(prefix, s, q);
+		prefix[q] = '\0';
+		if (tui_wrap(NULL, 0, 0, 1000, width, TUI_ROLE_FAIL, prefix) > k)
+			return s + p;
+	}
+	return s + n;
+}
+
+/* The refusal, whole: wrapped into h rows, scrolled when it needs more. */
+static void welcome_draw_refusal(WINDOW *w, int y, int h, int width, const char *refusal)
+{
+	int need = tui_wrap(NULL, 0, 0, 1000, width, TUI_ROLE_FAIL, refusal);
+	char more[64];
+
+	if (need <= h) {
+		welcome.skip = welcome.max_skip = 0;
+		tui_wrap(w, y, 2, h, width, TUI_ROLE_FAIL, refusal);
+		return;
+	}
+	welcome.max_skip = need - (h - 1);
+	if (welcome.skip > welcome.max_skip)
+		welcome.skip = welcome.max_skip;
+	tui_wrap(w, y, 2, h - 1, width, TUI_ROLE_FAIL,
+		 welcome_line_start(refusal, width, welcome.skip));
+	snprintf(more, sizeof(more), "(lines %d-%d of %d: Up/Down scroll)", welcome.skip + 1,
+		 welcome.skip + h - 1, need);
+	tui_put(w, y + h - 1, 2, width, TUI_ROLE_DIM, false, more);
+}
+
 static void welcome_draw(struct screen_ctx *ctx, WINDOW *w)
 {
 	const struct core_inspection *in = screen_insp(ctx);
@@ -45,7 +95,7 @@ static void welcome_draw(struct screen_ctx *ctx, WINDOW *w)
 		snprintf(buf, sizeof(buf), "unknown: %s", in->kong_error);
 	}
 	screen_kv(w, y++, "Target", TUI_ROLE_NORMAL, buf);
-	screen_kv(w, y++, "Path", TUI_ROLE_NORMAL, welcome_path_text(in->plan.path));
+	screen_kv(w, y++, "Path", TUI_ROLE_NORMAL, welcome_path_text(screen_path(ctx)));
 	screen_kv(w, y++, "Phase", TUI_ROLE_NORMAL, core_phase_name(in->plan.phase));
 	snprintf(buf, sizeof(buf), "%s on %s:%d, schema %s, user %s",
 		 pg->dbname != NULL ? pg->dbname : "?", pg->host != NULL ? pg->host : "?", pg->port,
@@ -70,7 +120,7 @@ static void welcome_draw(struct screen_ctx *ctx, WINDOW *w)
 		y += tui_wrap(w, y, 2, 2, cols - 4, TUI_ROLE_WARN, buf);
 	}
 	if (in->plan.refusal[0] != '\0') {
-		y += tui_wrap(w, y, 2, 4, cols - 4, TUI_ROLE_FAIL, in->plan.refusal);
+		welcome_draw_refusal(w, y, rows - 2 - y, cols - 4, in->plan.refusal);
 		tui_put(w, rows - 2, 2, cols - 4, TUI_ROLE_NORMAL, false,
 			"The wizard cannot take this upgrade. q quits, F1 explains.");
 		return;
@@ -86,6 +136,14 @@ static void welcome_draw(struct screen_ctx *ctx, WINDOW *w)
 static enum tui_result welcome_action(struct screen_ctx *ctx, enum tui_action a, int ch)
 {
 	(void)ch;
+	if (a == TUI_ACT_UP || a == TUI_ACT_DOWN) {
+		welcome.skip += a == TUI_ACT_DOWN ? 1 : -1;
+		if (welcome.skip > welcome.max_skip)
+			welcome.skip = welcome.max_skip;
+		if (welcome.skip < 0)
+			welcome.skip = 0;
+		return TUI_HANDLED;
+	}
 	if ((a == TUI_ACT_NEXT || a == TUI_ACT_SELECT) && screen_insp(ctx)->plan.refusal[0] != '\0')
 		return TUI_HANDLED;
 	if (a == TUI_ACT_SELECT)

@@ -30,6 +30,7 @@ struct screen_app {
 	struct tui_msgbox quit_box;
 	char product[128];
 	char backup_when[64];
+	char hints[128];
 };
 
 static const struct screen_ops *screen_cur(const struct screen_app *app)
@@ -152,7 +153,7 @@ static void screen_app_frame(void *arg, struct tui_frame *f)
 	size_t i;
 
 	f->product = app->product;
-	f->path = screen_path_label(screen_insp(&app->ctx));
+	f->path = screen_path_label(&app->ctx);
 	f->title = screen_cur(app)->title;
 	for (i = 0; i < SCREEN_COUNT; i++) {
 		if (!screen_registry[i]->applies(&app->ctx))
@@ -160,6 +161,17 @@ static void screen_app_frame(void *arg, struct tui_frame *f)
 		f->steps++;
 		if (i <= app->cur)
 			f->step = f->steps;
+	}
+	/* The frame's hints name Back; leave it out where it is refused. */
+	if (!screen_back_allowed(app)) {
+		snprintf(app->hints, sizeof(app->hints), "%.*s Help  %.*s Next  %.*s Quit",
+			 (int)strcspn(tui_action_keys(TUI_ACT_HELP), " "),
+			 tui_action_keys(TUI_ACT_HELP),
+			 (int)strcspn(tui_action_keys(TUI_ACT_NEXT), " "),
+			 tui_action_keys(TUI_ACT_NEXT),
+			 (int)strcspn(tui_action_keys(TUI_ACT_QUIT), " "),
+			 tui_action_keys(TUI_ACT_QUIT));
+		f->hints = app->hints;
 	}
 	b = core_upgrade_last_backup(app->ctx.u, &fresh, why, sizeof(why));
 	if (b != NULL) {

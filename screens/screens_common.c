@@ -165,11 +165,38 @@ void screen_release(enum core_edition e, const char *version, char *buf, size_t 
 	snprintf(buf, size, "%s %s", ed, version != NULL && version[0] != '\0' ? version : "?");
 }
 
-const char *screen_path_label(const struct core_inspection *in)
+enum core_path screen_path(const struct screen_ctx *ctx)
 {
-	if (in == NULL)
+	const struct core_inspection *in = screen_insp(ctx);
+	struct core_journal *j = core_upgrade_journal(ctx->u);
+	size_t i;
+
+	if (in == NULL || in->plan.path != CORE_PATH_NONE ||
+	    in->plan.phase != CORE_PHASE_UP_PARTIAL)
+		return in != NULL ? in->plan.path : CORE_PATH_NONE;
+	/* 'up' stopped half-way: the datastore no longer shows the path, the
+	 * journal's last inspection that knew it does. */
+	for (i = core_journal_count(j); i > 0; i--) {
+		const json_t *e = core_journal_event(j, i - 1);
+		const char *ev = json_string_value(json_object_get(e, "event"));
+		const char *path =
+			json_string_value(json_object_get(json_object_get(e, "details"), "path"));
+
+		if (ev == NULL || strcmp(ev, "check") != 0 || path == NULL)
+			continue;
+		if (strcmp(path, core_path_name(CORE_PATH_EE036_TO_EE13)) == 0)
+			return CORE_PATH_EE036_TO_EE13;
+		if (strcmp(path, core_path_name(CORE_PATH_CE_TO_EE13)) == 0)
+			return CORE_PATH_CE_TO_EE13;
+	}
+	return CORE_PATH_NONE;
+}
+
+const char *screen_path_label(const struct screen_ctx *ctx)
+{
+	if (screen_insp(ctx) == NULL)
 		return "";
-	switch (in->plan.path) {
+	switch (screen_path(ctx)) {
 	case CORE_PATH_EE036_TO_EE13:
 		return "EE 0.36 -> EE 1.3";
 	case CORE_PATH_CE_TO_EE13:
@@ -304,6 +331,121 @@ void screen_run_outcome(const struct screen_ctx *ctx, char *buf, size_t size)
 		snprintf(buf, size, "'%s' completed and verified against schema_meta",
 			 step != NULL ? step : "?");
 	}
+}
+
+bool screen_run_ok(const struct screen_ctx *ctx)
+{
+	const json_t *d = screen_last_details(ctx, "run-end");
+	const json_t *code = json_object_get(d, "exit_code");
+	const char *verif = json_string_value(json_object_get(d, "verification"));
+
+	return d != NULL && json_is_integer(code) && json_integer_value(code) == 0 &&
+	       (verif == NULL || verif[0] == '\0');
+}
+
+/* The backup the journal recorded last before the last run-start, or NULL
+ * (0 when found). */
+static int screen_backup_before_run(const struct screen_ctx *ctx, struct core_backup_info *b)
+{
+	struct core_journal *j = core_upgrade_journal(ctx->u);
+	struct core_error ignored = { { 0 } };
+	const json_t *last = NULL, *before = NULL;
+	size_t i;
+
+	for (i = 0; i < core_journal_count(j); i++) {
+		const json_t *e = core_journal_event(j, i);
+		const char *ev = json_string_value(json_object_get(e, "event"));
+
+		if (ev == NULL)
+			continue;
+		if (strcmp(ev, "backup") == 0)
+			last = e;
+		else if (strcmp(ev, "run-start") == 0)
+			before = last;
+	}
+	if (before == NULL)
+		return -1;
+	return core_backup_info_from_json(json_object_get(before, "details"), b, &ignored);
+}
+
+void screen_run_remedy(const struct screen_ctx *ctx, char *buf, size_t size)
+{
+	const struct core_inspection *in = screen_insp(ctx);
+	const char *step = json_string_value(
+		json_object_get(screen_last_details(ctx, "run-end"), "step"));
+	struct core_backup_info b;
+	char why[1024], when[64], backup[4300];
+
+	buf[0] = '\0';
+	if (step == NULL || in == NULL || screen_run_ok(ctx))
+		return;
+	if (screen_backup_before_run(ctx, &b) == 0) {
+		screen_time_ms(b.time_ms, when, sizeof(when));
+		snprintf(backup, sizeof(backup), " The backup taken before '%s': %s (%s%s).", step,
+			 b.path, when, b.verified ? ", verified" : ", NOT verified");
+	} else {
+		snprintf(backup, sizeof(backup),
+			 " The journal has no backup taken before '%s'.", step);
+	}
+	if (!in->db_ok) {
+		snprintf(buf, size, "The datastore could not be read (%s): it is the authority on "
+				    "what the run did. Start the wizard again once it answers.",
+			 in->db_error);
+	} else if (in->plan.refusal[0] != '\0') {
+		/* up stopped half-way (core_path's words: restore the backup or
+		 * finish by hand), or a state the wizard cannot take. */
+		size_t n = strlen(in->plan.refusal);
+
+		snprintf(buf, size, "%s%s%s", in->plan.refusal,
+			 n > 0 && in->plan.refusal[n - 1] == '.' ? "" : ".", backup);
+	} else if (strcmp(step, "up") == 0 && in->plan.phase == CORE_PHASE_NOT_STARTED) {
+		core_upgrade_blockers(ctx->u, CORE_UPGRADE_UP, NULL, NULL, why, sizeof(why));
+		if (why[0] == '\0')
+			snprintf(buf, size, "Nothing was migrated: schema_meta is as before 'up' and "
+					    "the old nodes keep working. Fix the cause the log shows, "
+					    "then run 'up' again (Enter).");
+		else
+			snprintf(buf, size, "Nothing was migrated: schema_meta is as before 'up' and "
+					    "the old nodes keep working. Before 'up' can run again: "
+					    "%s.", why);
+	} else if (strcmp(step, "finish") == 0 && in->plan.phase == CORE_PHASE_UP_DONE) {
+		snprintf(buf, size, "Migrations are still pending and the old nodes can no longer "
+				    "start on this datastore. Fix the cause the log shows, then run "
+				    "'finish' again (Enter); only the backup takes the datastore "
+				    "back.%s", backup);
+	} else if (strcmp(step, "migrate-community-to-enterprise") == 0 &&
+		   in->plan.phase == CORE_PHASE_FINISHED) {
+		snprintf(buf, size, "The entities are not migrated. Fix the cause the log shows, "
+				    "then run 'migrate-community-to-enterprise' again (Enter); "
+				    "only the backup takes the datastore back.%s", backup);
+	} else {
+		snprintf(buf, size, "schema_meta shows phase %s: read the log before going on.",
+			 core_phase_name(in->plan.phase));
+	}
+}
+
+int screen_run_end_draw(const struct screen_ctx *ctx, WINDOW *w, int y, int h, int width)
+{
+	const json_t *d = screen_last_details(ctx, "run-end");
+	const char *log = json_string_value(json_object_get(d, "log"));
+	const struct core_runner_info *run = core_upgrade_run(ctx->u);
+	char buf[4800];
+	int used = 0;
+
+	screen_run_outcome(ctx, buf, sizeof(buf));
+	used += tui_wrap(w, y, 1, h, width - 2, TUI_ROLE_FAIL, buf);
+	if (used > h)
+		return h;
+	if (log == NULL && run != NULL)
+		log = run->log;
+	snprintf(buf, sizeof(buf), "Log: %s", log != NULL ? log : "(none)");
+	used += tui_wrap(w, y + used, 1, h - used, width - 2, TUI_ROLE_NORMAL, buf);
+	if (used > h)
+		return h;
+	screen_run_remedy(ctx, buf, sizeof(buf));
+	if (buf[0] != '\0')
+		used += tui_wrap(w, y + used, 1, h - used, width - 2, TUI_ROLE_WARN, buf);
+	return used > h ? h : used;
 }
 
 void screen_kv(WINDOW *w, int y, const char *label, enum tui_role role, const char *value)

@@ -107,8 +107,15 @@ void screen_census_done(struct screen_ctx *ctx);
 /* "Kong Enterprise 0.36" for an edition and version. */
 void screen_release(enum core_edition e, const char *version, char *buf, size_t size);
 
-/* "EE 0.36 -> EE 1.3" / "CE 1.2 -> EE 1.3" / "" for the header. */
-const char *screen_path_label(const struct core_inspection *in);
+/* The upgrade path the wizard is on: the inspection's, or, when 'up'
+ * stopped half-way (the datastore no longer shows one), the one the
+ * journal's last inspection recorded, so that the steps and the header stay
+ * those of the upgrade under way. */
+enum core_path screen_path(const struct screen_ctx *ctx);
+
+/* "EE 0.36 -> EE 1.3" / "CE -> EE 1.3" / "no upgrade path" for the header
+ * (screen_path); "" before any inspection. */
+const char *screen_path_label(const struct screen_ctx *ctx);
 
 /* UTC "2024-05-01 10:02" from ms since the epoch. */
 void screen_time_ms(long long ms, char *buf, size_t size);
@@ -135,6 +142,21 @@ void screen_run_draw(const struct screen_ctx *ctx, WINDOW *w, int y, int h, int 
 
 /* A one-line summary of how the last run of the current step ended. */
 void screen_run_outcome(const struct screen_ctx *ctx, char *buf, size_t size);
+
+/* Whether the last run ended with exit code 0 and verified against
+ * schema_meta. */
+bool screen_run_ok(const struct screen_ctx *ctx);
+
+/* What the operator does next when the last run did not complete and
+ * verify, in the runbook's terms and from what the datastore shows now
+ * (core_path's refusal for an 'up' stopped half-way, core_upgrade's
+ * blockers), with the backup taken before the run; "" when it did. */
+void screen_run_remedy(const struct screen_ctx *ctx, char *buf, size_t size);
+
+/* How the last run ended, wrapped into rows y.. (at most h, width columns
+ * from column 1): the outcome, the log's path, the remedy. w NULL measures.
+ * Returns the rows used. */
+int screen_run_end_draw(const struct screen_ctx *ctx, WINDOW *w, int y, int h, int width);
 
 /* Writes "label  value" at row y (label column 14 wide). */
 void screen_kv(WINDOW *w, int y, const char *label, enum tui_role role, const char *value);

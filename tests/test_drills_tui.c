@@ -654,26 +654,64 @@ static void test_tui_pg_restart_on_traffic(void **state)
 	drill_end();
 }
 
-/* The Up screen after kong-sim failed the migration knob names: the run
- * FAILED with Kong's error line, and the last lines of the run's log (the
- * runner's closing line among them) in the Output box. */
-static void up_fails(struct td *d, const char *knob)
+/* The Up screen after kong-sim failed the migration knob names (with a
+ * verified backup taken first when backup is set): the run FAILED with
+ * Kong's error line wrapped whole (down to kong-sim's injected error), the
+ * last lines of the run's log (the runner's closing line among them) in the
+ * Output box, the log file's path, and a remedy (remedy: a part of it). */
+static void up_fails(struct td *d, const char *knob, bool backup, const char *remedy)
 {
 	char env[256];
 	const char *screen;
+	json_t *st;
 
 	snprintf(env, sizeof(env), "export KONG_SIM_FAIL=%s", knob);
 	td_site(d, "ee-0.36", env);
 	td_login(d);
 	td_wiz(d, "Press > (or F10)");
 	td_to_up(d);
+	if (backup) {
+		td_keys(d, "'<'");
+		td_wait(d, "Enter: take a backup now");
+		td_keys(d, "Enter");
+		td_wait(d, ", verified |");
+		td_keys(d, "'>'");
+		td_wait(d, "Enter: run 'kong migrations up' now.");
+	}
 	td_keys(d, "Enter");
 	td_wait(d, "'up' FAILED (exit 1): Error: ");
+	td_wait(d, remedy);
 	screen = td_screen(d);
 	if (strstr(screen, "Output") == NULL || strstr(screen, ": exit code 1") == NULL ||
 	    strstr(screen, "Run with --v (verbose)") == NULL)
 		fail_msg("the log's last lines are not on the Up screen:\n%s", screen);
+	if (strstr(screen, "kong-sim injected failure") == NULL)
+		fail_msg("the outcome is cut on the Up screen:\n%s", screen);
+	st = status_json(d);
+	if (strstr(screen, "Log: ") == NULL || strstr(screen, jstr(st, "run", "log")) == NULL)
+		fail_msg("the log's path (%s) is not on the Up screen:\n%s",
+			 jstr(st, "run", "log"), screen);
+	json_decref(st);
+	if (backup && strstr(screen, d->backups) == NULL)
+		fail_msg("the backup (%s) is not named on the Up screen:\n%s", d->backups,
+			 screen);
 	assert_null(strstr(screen, "completed and verified"));
+}
+
+/* Files in dir whose name starts with prefix. */
+static int count_files(const char *dir, const char *prefix)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (dh == NULL)
+		return 0;
+	while ((de = readdir(dh)) != NULL)
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			n++;
+	closedir(dh);
+	return n;
 }
 
 /* kong-sim fails at core's 005_120_to_130, the first migration of up. Must
@@ -686,7 +724,8 @@ static void test_tui_kong_fails_first_up_migration(void **state)
 	json_t *st;
 
 	drill_begin("Kong fails at the first migration of up");
-	up_fails(d, "up:core/005_120_to_130");
+	up_fails(d, "up:core/005_120_to_130", false, "run 'up' again (Enter).");
+	td_wait(d, "Nothing was migrated: schema_meta is as before 'up'");
 	expect_q(d, PENDING("core"), "{}");
 	expect_q(d, PENDING("enterprise"), "{}");
 	st = status_json(d);
@@ -695,7 +734,8 @@ static void test_tui_kong_fails_first_up_migration(void **state)
 	expect_journal_intact(st);
 	json_decref(st);
 	td_keys(d, "'>'");
-	td_wait(d, "Run 'up' first (Enter).");
+	td_wait(d, "'up' failed, nothing was migrated: fix the cause, then Enter.");
+	assert_int_equal(count_files(d->state, "report-"), 0);
 	td_quit(d);
 	drill_end();
 }
@@ -712,7 +752,22 @@ static void test_tui_kong_fails_second_up_migration(void **state)
 	json_t *st;
 
 	drill_begin("Kong fails at the second migration of up");
-	up_fails(d, "up:enterprise/004_036-2_to_037");
+	up_fails(d, "up:enterprise/004_036-2_to_037", true,
+		 "Restore the backup taken before 'up'");
+	/* The header stays that of the upgrade under way. */
+	td_wait(d, "EE 0.36 -> EE 1.3");
+	if (strstr(td_screen(d), "no upgrade path") != NULL)
+		fail_msg("the header lost the path:\n%s", d->t.out);
+	/* Next (and Enter) are refused: up did not complete; nothing goes on
+	 * to Done, no report is written. */
+	td_keys(d, "'>'");
+	td_wait(d, "'up' stopped half-way: Next is refused.");
+	td_keys(d, "Enter");
+	td_wait(d, "'up' stopped half-way: Next is refused.");
+	if (strstr(td_screen(d), ": Done") != NULL || strstr(d->t.out, "Report written") != NULL)
+		fail_msg("Next went on after up stopped half-way:\n%s", d->t.out);
+	td_wait(d, "Step 5/8: Up (non-destructive)");
+	assert_int_equal(count_files(d->state, "report-"), 0);
 	expect_q(d, PENDING("core"), "{005_120_to_130}");
 	expect_q(d, PENDING("enterprise"), "{}");
 	st = status_json(d);
@@ -724,6 +779,8 @@ static void test_tui_kong_fails_second_up_migration(void **state)
 	td_wiz(d, "Phase         up-partial");
 	td_wait(d, "stopped half-way");
 	td_wait(d, "Restore the backup taken before 'up'");
+	/* The whole refusal: the alternative way on at its end too. */
+	td_wait(d, "'finish' again, by hand");
 	td_wait(d, "The wizard cannot take this upgrade.");
 	td_quit(d);
 	drill_end();

@@ -459,16 +459,6 @@ static void expect_report(const struct e2e *e)
 	assert_int_equal(found, 1);
 }
 
-/* Waits (polling) until the wall clock is in the next second. */
-static void e2e_next_second(void)
-{
-	struct timespec tick = { 0, 20 * 1000000L };
-	time_t now = time(NULL);
-
-	while (time(NULL) == now)
-		nanosleep(&tick, NULL);
-}
-
 /* The latest supervised run of the site: its state and its command's pid
  * (kong-sim; also its process group). */
 static enum core_runner_state e2e_run(const struct e2e *e, pid_t *child)
@@ -750,6 +740,9 @@ static void test_path_a(void **state)
 		 "{}");
 	e2e_keys(e, "'<'");
 	e2e_wait(e, "Back is not possible now");
+	/* ...and the key hints no longer offer it. */
+	e2e_expect(e, "F1 Help  > Next  q Quit", false);
+	e2e_expect(e, "< Back", true);
 	e2e_keys(e, "'>'");
 	e2e_wait(e, "Report written:");
 	e2e_expect(e, "The upgrade is complete.", false);
@@ -762,16 +755,22 @@ static void test_path_a(void **state)
 	e2e_keys(e, "q");
 	e2e_wait(e, "EXITED 0");
 
-	/* Starting again after finish resumes at Done, with the same count. The
-	 * Done step writes a new report, whose name has the second in it and
-	 * never overwrites: start in the next second. */
-	e2e_next_second();
+	/* Starting again after finish resumes at Done, with the same count and
+	 * the same report: one per completed upgrade, however soon (the same
+	 * second as the first: no "File exists") and however often. */
 	e2e_start(e, 80, 24);
 	e2e_wait(e, "Report written:");
 	e2e_expect(e, "Step 8/8: Done", false);
+	e2e_expect(e, "cannot write the report", true);
 	e2e_golden(e, "done.txt");
 	e2e_keys(e, "q");
 	e2e_wait(e, "EXITED 0");
+	expect_report(e);
+	e2e_start(e, 80, 24);
+	e2e_wait(e, "Report written:");
+	e2e_keys(e, "q");
+	e2e_wait(e, "EXITED 0");
+	expect_report(e);
 }
 
 /* Path B: community 1.2 to Enterprise 1.3, with the entity proof. */
@@ -902,6 +901,54 @@ static void test_quit_during_up(void **state)
 	e2e_wait(e, "EXITED 0");
 }
 
+/* kong-sim fails the first migration of finish. The Finish screen shows
+ * the outcome whole, the log's last lines, the log's path and the remedy;
+ * Next is refused and no report is written. */
+static void test_finish_fails(void **state)
+{
+	struct e2e *e = *state;
+	char log[4500];
+	DIR *d;
+	struct dirent *de;
+
+	e2e_site(e, "ee-0.36-up-done", "kuw_finish_fails");
+	snprintf(e->env, sizeof(e->env), "KONG_SIM_FAIL=teardown:core/005_120_to_130");
+	e2e_start(e, 80, 24);
+	e2e_wait(e, "Time since up:");
+	e2e_keys(e, "Enter");
+	e2e_wait(e, "Override: the old cluster is not drained");
+	e2e_type(e, "drill: old nodes stopped by hand");
+	e2e_keys(e, "Enter");
+	e2e_wait(e, "Confirmed: all traffic is on the new cluster");
+	e2e_keys(e, "'>'");
+	e2e_wait(e, "THE POINT OF NO RETURN");
+	e2e_keys(e, "Enter");
+	e2e_wait(e, "Type why it is safe to finish without one");
+	e2e_type(e, "drill: a test datastore");
+	e2e_keys(e, "Enter");
+	e2e_wait(e, "Type the database name");
+	e2e_type(e, e->db);
+	e2e_keys(e, "Enter");
+	e2e_wait(e, "'finish' FAILED (exit 1): Error: ");
+	e2e_wait(e, "run 'finish' again (Enter)");
+	e2e_expect(e, "kong-sim injected failure", false); /* not cut */
+	snprintf(log, sizeof(log), "Log: %s/runs/", e->state);
+	e2e_expect(e, log, false);			    /* the log's path */
+	e2e_expect(e, ": exit code 1", false);		    /* its last lines */
+	e2e_expect(e, "The journal has no backup taken before", false);
+	e2e_keys(e, "'>'");
+	e2e_wait(e, "'finish' did not complete: Next is refused.");
+	e2e_expect(e, "Report written", true);
+	d = opendir(e->state);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "report-", 7) == 0)
+			fail_msg("a report was written: %s", de->d_name);
+	closedir(d);
+	e2e_keys(e, "q");
+	e2e_wait(e, "EXITED 0");
+}
+
 static int setup(void **state)
 {
 	struct core_error err = { { 0 } };
@@ -939,6 +986,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_path_a, e2e_setup, e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_path_b, e2e_setup, e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_quit_during_up, e2e_setup, e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_finish_fails, e2e_setup, e2e_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
