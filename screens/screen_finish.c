@@ -18,6 +18,7 @@ static struct {
 	char text[1024];
 	char reason[TUI_FIELD_MAX];
 	char msg[2048];
+	char blockers[2048]; /* core_upgrade_blockers, taken on entry and on r */
 } finish;
 
 static bool finish_applies(const struct screen_ctx *ctx)
@@ -25,8 +26,24 @@ static bool finish_applies(const struct screen_ctx *ctx)
 	return screen_path(ctx) != CORE_PATH_NONE;
 }
 
+/* What stops finish now. Its census is a query: taken on entry and on r,
+ * never per redraw (core_upgrade_start takes it again right before the
+ * run, so a stale "nothing blocks" cannot let an old node through). */
+static void finish_blockers(struct screen_ctx *ctx)
+{
+	const struct core_inspection *in = screen_insp(ctx);
+
+	core_upgrade_blockers(ctx->u, CORE_UPGRADE_FINISH, in->db.database, "(asked)",
+			      finish.blockers, sizeof(finish.blockers));
+	/* On the community path the typed name records the confirmation. */
+	if (in->plan.path == CORE_PATH_CE_TO_EE13 &&
+	    strcmp(finish.blockers, "the traffic shift is not confirmed") == 0)
+		finish.blockers[0] = '\0';
+}
+
 static void finish_enter(struct screen_ctx *ctx)
 {
+	finish_blockers(ctx);
 	finish.mode = FINISH_VIEW;
 	finish.msg[0] = '\0';
 	finish.reason[0] = '\0';
@@ -152,14 +169,8 @@ static void finish_draw(struct screen_ctx *ctx, WINDOW *w)
 			"'finish' has run: no pending migrations remain. > goes on.");
 	} else {
 		y = finish_draw_preconditions(ctx, w, y + 1, cols);
-		core_upgrade_blockers(ctx->u, CORE_UPGRADE_FINISH, in->db.database, "(asked)", buf,
-				      sizeof(buf));
-		/* On the community path the typed name records the confirmation. */
-		if (in->plan.path == CORE_PATH_CE_TO_EE13 &&
-		    strcmp(buf, "the traffic shift is not confirmed") == 0)
-			buf[0] = '\0';
-		if (buf[0] != '\0')
-			tui_wrap(w, y + 1, 2, rows - 4 - y, cols - 4, TUI_ROLE_FAIL, buf);
+		if (finish.blockers[0] != '\0')
+			tui_wrap(w, y + 1, 2, rows - 4 - y, cols - 4, TUI_ROLE_FAIL, finish.blockers);
 		else
 			tui_put(w, y + 1, 2, cols - 4, TUI_ROLE_NORMAL, false,
 				"Enter: finish (you will type the database name; Esc cancels).");
@@ -209,6 +220,7 @@ static void finish_start(struct screen_ctx *ctx)
 			       finish.reason[0] != '\0' ? finish.reason : NULL, false, NULL,
 			       &err) < 0) {
 		snprintf(finish.msg, sizeof(finish.msg), "%s", err.msg);
+		finish_blockers(ctx);
 		return;
 	}
 	finish.msg[0] = '\0';
@@ -263,6 +275,10 @@ static enum tui_result finish_action(struct screen_ctx *ctx, enum tui_action a, 
 		finish.form.focus = 0;
 		finish.mode = FINISH_REASON;
 		return TUI_HANDLED;
+	case TUI_ACT_REFRESH:
+		finish_blockers(ctx);
+		finish.msg[0] = '\0';
+		return TUI_HANDLED;
 	case TUI_ACT_NEXT:
 		if (in->plan.phase != CORE_PHASE_FINISHED && in->plan.phase != CORE_PHASE_MIGRATED) {
 			snprintf(finish.msg, sizeof(finish.msg), "%s",
@@ -296,7 +312,7 @@ static const char *finish_help(const struct screen_ctx *ctx)
 	       "old cluster's nodes cannot start against this database. It needs up verified, "
 	       "the traffic shift confirmed, a fresh verified backup (or a typed reason to go "
 	       "without) and the database name typed; Esc or anything else is No. Then "
-	       "schema_meta is checked: no pending migrations may remain.";
+	       "schema_meta is checked: no pending migrations may remain. r: check again.";
 }
 
 const struct screen_ops screen_finish = {
