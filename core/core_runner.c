@@ -18,7 +18,7 @@
 
 #include "core/core_exec.h"
 
-#define RUNNER_READ_MAX (4u << 20)  /* log bytes read per poll: polls stay quick */
+#define RUNNER_READ_MAX (16u << 20) /* per poll: ~0.1 s of work, 80 MiB/s at a 200 ms tick */
 #define RUNNER_LINE_MAX (64u << 10) /* a longer line is delivered in pieces */
 #define RUNNER_MIGS_MAX 1024	    /* "migrated up to" lines kept for the schema check */
 #define RUNNER_CHUNK    65536

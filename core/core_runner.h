@@ -95,7 +95,7 @@ int core_runner_start(const char *state_dir, const char *const *argv, const char
 int core_runner_find(const char *state_dir, struct core_runner_run **out, struct core_error *err);
 
 /* Follows the log without blocking: reads what is new since the last call
- * (at most a few MiB per call), calls on_line (may be NULL) for each complete
+ * (at most 16 MiB per call), calls on_line (may be NULL) for each complete
  * line without its newline, updates p from Kong's lines, then the state from
  * the run directory (p->state, exit_code, signal; p->total is left alone).
  * An unterminated last line is kept until its newline arrives, or delivered
