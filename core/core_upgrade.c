@@ -24,6 +24,10 @@ struct core_upgrade {
 	struct core_runner_run *run;
 	enum core_upgrade_step run_step;
 	bool run_end_recorded;
+	/* The run has ended, its run-end waits for core_upgrade_verify_finish
+	 * (core_upgrade_poll_deferred); end is how it ended. */
+	bool verify_pending;
+	struct core_runner_progress end;
 	char verification[1200];
 	char notice[256];
 	/* Waivers from the journal, as strings owned here. */
@@ -823,6 +827,8 @@ int core_upgrade_start(struct core_upgrade *u, enum core_upgrade_step step, cons
 	size_t n = 0, i;
 	bool fresh;
 
+	if (u->verify_pending)
+		return core_error_set(err, "the last run's verification is under way");
 	core_upgrade_blockers(u, step, confirm, no_backup_reason, why, sizeof(why));
 	if (why[0] != '\0')
 		return core_error_set(err, "cannot start '%s': %s", core_upgrade_step_name(step), why);
@@ -897,17 +903,22 @@ const char *core_upgrade_notice(const struct core_upgrade *u)
 	return u->notice;
 }
 
-/* After a run: read the datastore again and check the run against it. */
-static void upgrade_verify(struct core_upgrade *u, const struct core_runner_progress *p)
+/* After a run: check it against the inspection made since it ended;
+ * inspect_error is NULL when that inspection succeeded, else why not. */
+static void upgrade_verify(struct core_upgrade *u, const struct core_runner_progress *p,
+			   const char *inspect_error)
 {
 	struct core_error e = { { 0 } };
 	const struct core_inspection *in;
 
 	u->verification[0] = '\0';
 	u->notice[0] = '\0';
-	if (core_upgrade_inspect(u, &e) < 0 || !u->insp.db_ok) {
+	if (inspect_error != NULL || !u->have_inspection || !u->insp.db_ok) {
 		snprintf(u->verification, sizeof(u->verification), "the datastore could not be read "
-			 "after the run: %s", e.msg[0] != '\0' ? e.msg : u->insp.db_error);
+			 "after the run: %s",
+			 inspect_error != NULL && inspect_error[0] != '\0' ? inspect_error
+			 : u->have_inspection				  ? u->insp.db_error
+									  : "no inspection");
 		return;
 	}
 	in = &u->insp;
@@ -932,25 +943,14 @@ static void upgrade_verify(struct core_upgrade *u, const struct core_runner_prog
 			 core_state_count(&in->db, "legacy_files"));
 }
 
-int core_upgrade_poll(struct core_upgrade *u, struct core_runner_progress *progress,
-		      void (*on_line)(void *ctx, const char *line), void *ctx, bool *ended,
-		      struct core_error *err)
+/* Records how the run ended (once), with the verification made. */
+static int upgrade_record_end(struct core_upgrade *u, const struct core_runner_progress *progress,
+			      struct core_error *err)
 {
-	const struct core_runner_info *info;
+	const struct core_runner_info *info = core_runner_info(u->run);
 
-	*ended = false;
-	if (u->run == NULL)
-		return 0;
-	if (core_runner_poll(u->run, progress, on_line, ctx, err) < 0)
-		return -1;
-	if (progress->state == CORE_RUNNER_RUNNING)
-		return 0;
-	*ended = true;
-	if (u->run_end_recorded)
-		return 0;
 	u->run_end_recorded = true;
-	upgrade_verify(u, progress);
-	info = core_runner_info(u->run);
+	u->verify_pending = false;
 	return upgrade_record(u, "run-end",
 			      json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:s}", "step",
 					core_upgrade_step_name(u->run_step), "id", info->id, "state",
@@ -959,6 +959,70 @@ int core_upgrade_poll(struct core_upgrade *u, struct core_runner_progress *progr
 					progress->error, "log", info->log, "verification",
 					u->verification),
 			      err);
+}
+
+/* core_upgrade_poll; deferred: leave the verification and the record to
+ * core_upgrade_verify_finish. */
+static int upgrade_poll(struct core_upgrade *u, struct core_runner_progress *progress,
+			void (*on_line)(void *ctx, const char *line), void *ctx, bool deferred,
+			bool *ended, struct core_error *err)
+{
+	struct core_error e = { { 0 } };
+
+	*ended = false;
+	if (u->run == NULL)
+		return 0;
+	if (u->verify_pending) {
+		*ended = true;
+		*progress = u->end;
+		return 0;
+	}
+	if (core_runner_poll(u->run, progress, on_line, ctx, err) < 0)
+		return -1;
+	if (progress->state == CORE_RUNNER_RUNNING)
+		return 0;
+	*ended = true;
+	if (u->run_end_recorded)
+		return 0;
+	if (deferred) {
+		u->verify_pending = true;
+		u->end = *progress;
+		return 0;
+	}
+	upgrade_verify(u, progress, core_upgrade_inspect(u, &e) < 0 ? e.msg : NULL);
+	return upgrade_record_end(u, progress, err);
+}
+
+int core_upgrade_poll(struct core_upgrade *u, struct core_runner_progress *progress,
+		      void (*on_line)(void *ctx, const char *line), void *ctx, bool *ended,
+		      struct core_error *err)
+{
+	return upgrade_poll(u, progress, on_line, ctx, false, ended, err);
+}
+
+int core_upgrade_poll_deferred(struct core_upgrade *u, struct core_runner_progress *progress,
+			       void (*on_line)(void *ctx, const char *line), void *ctx,
+			       bool *ended, struct core_error *err)
+{
+	return upgrade_poll(u, progress, on_line, ctx, true, ended, err);
+}
+
+bool core_upgrade_verify_pending(const struct core_upgrade *u)
+{
+	return u->verify_pending;
+}
+
+int core_upgrade_verify_finish(struct core_upgrade *u, const char *inspect_error,
+			       struct core_error *err)
+{
+	if (!u->verify_pending)
+		return core_error_set(err, "no run waits for its verification");
+	/* With an inspection under way only the failure may be recorded: the
+	 * worker reads neither the journal nor the verification. */
+	if (u->job != NULL && inspect_error == NULL)
+		return core_error_set(err, "an inspection is under way");
+	upgrade_verify(u, &u->end, inspect_error);
+	return upgrade_record_end(u, &u->end, err);
 }
 
 int core_upgrade_entity_counts(struct core_upgrade *u, struct core_entity_count *out, size_t max,

@@ -138,12 +138,33 @@ int core_upgrade_start(struct core_upgrade *u, enum core_upgrade_step step, cons
 /* The run in progress or the last one (NULL when none). */
 const struct core_runner_info *core_upgrade_run(const struct core_upgrade *u);
 
-/* Follows the run (never blocks). When it has ended, records the outcome
- * once and re-inspects the datastore to verify it; *ended is set then.
- * on_line gets each new log line. */
+/* Follows the run (never blocks while it runs). When it has ended,
+ * re-inspects the datastore to verify it (synchronously: up to the connect
+ * timeout when the datastore does not answer) and records the outcome once;
+ * *ended is set then. on_line gets each new log line. */
 int core_upgrade_poll(struct core_upgrade *u, struct core_runner_progress *progress,
 		      void (*on_line)(void *ctx, const char *line), void *ctx, bool *ended,
 		      struct core_error *err);
+
+/* core_upgrade_poll for a caller that must not block (the wizard): when
+ * the run has ended it sets *ended (and *progress to how it ended) without
+ * reading the datastore or recording anything; core_upgrade_verify_pending
+ * is true then, until the caller has inspected (core_upgrade_inspect, or
+ * core_upgrade_inspect_begin/_end on a worker) and called
+ * core_upgrade_verify_finish. Polls meanwhile report ended again. */
+int core_upgrade_poll_deferred(struct core_upgrade *u, struct core_runner_progress *progress,
+			       void (*on_line)(void *ctx, const char *line), void *ctx,
+			       bool *ended, struct core_error *err);
+bool core_upgrade_verify_pending(const struct core_upgrade *u);
+
+/* Verifies the ended run against the inspection made since it ended and
+ * records its outcome (the one run-end, as core_upgrade_poll does).
+ * inspect_error: NULL when that inspection succeeded, else why there is
+ * none (then the verification says the datastore could not be read; this
+ * may be called with an inspection still under way, e.g. when the operator
+ * quit during it). 0, or -1 with err (nothing pending, the journal). */
+int core_upgrade_verify_finish(struct core_upgrade *u, const char *inspect_error,
+			       struct core_error *err);
 
 /* The verification of the last run against schema_meta: "" when it checks
  * out, else what is missing. Valid after core_upgrade_poll reported ended. */

@@ -16,42 +16,46 @@ const struct core_inspection *screen_insp(const struct screen_ctx *ctx)
 	return core_upgrade_inspection(ctx->u);
 }
 
-int screen_inspect(struct screen_ctx *ctx)
+/* screen_inspect with the failure in err (ctx->note untouched); what names
+ * the busy state. */
+static int screen_inspect_as(struct screen_ctx *ctx, const char *what, struct core_error *err)
 {
 	const struct core_pg_params *pg = core_upgrade_pg_params(ctx->u);
-	struct core_error err = { { 0 } };
 	char detail[1024];
 	int fd = -1;
 
 	if (ctx->quitting)
-		return -1;
+		return core_error_set(err, "the wizard is quitting");
 	/* Before the terminal is taken (the wizard's start) there is no screen
 	 * to keep answering, and Ctrl-C works as in any command. */
-	if (!tui_active()) {
-		if (core_upgrade_inspect(ctx->u, &err) < 0) {
-			snprintf(ctx->note, sizeof(ctx->note), "inspection failed: %s", err.msg);
-			return -1;
-		}
-		return 0;
-	}
+	if (!tui_active())
+		return core_upgrade_inspect(ctx->u, err);
 	snprintf(detail, sizeof(detail),
 		 "Reading the datastore at %s:%d (database '%s') and asking kong (kong version, "
 		 "kong migrations list). A datastore that does not answer says so after its "
 		 "connect timeout (pg_timeout: %d s).",
 		 pg->host, pg->port, pg->dbname,
 		 pg->connect_timeout_s > 0 ? pg->connect_timeout_s : 10);
-	if (core_upgrade_inspect_begin(ctx->u, &fd, &err) < 0) {
-		snprintf(ctx->note, sizeof(ctx->note), "inspection failed: %s", err.msg);
+	if (core_upgrade_inspect_begin(ctx->u, &fd, err) < 0)
 		return -1;
-	}
 	/* Quitting leaves the worker to the end of the process: it only reads
 	 * (the result is journaled by _end, which then never runs). */
-	if (screen_wait(ctx, fd, "Inspecting the datastore and kong", detail) < 0) {
-		snprintf(ctx->note, sizeof(ctx->note), "quitting during the inspection");
+	if (screen_wait(ctx, fd, what, detail) < 0)
+		return core_error_set(err, "the wizard quit during the inspection");
+	return core_upgrade_inspect_end(ctx->u, err);
+}
+
+int screen_inspect(struct screen_ctx *ctx)
+{
+	struct core_error err = { { 0 } };
+
+	if (ctx->quitting)
 		return -1;
-	}
-	if (core_upgrade_inspect_end(ctx->u, &err) < 0) {
-		snprintf(ctx->note, sizeof(ctx->note), "inspection failed: %s", err.msg);
+	if (screen_inspect_as(ctx, "Inspecting the datastore and kong", &err) < 0) {
+		if (ctx->quitting)
+			snprintf(ctx->note, sizeof(ctx->note), "quitting during the inspection");
+		else
+			snprintf(ctx->note, sizeof(ctx->note), "inspection failed: %s", err.msg);
 		return -1;
 	}
 	return 0;
@@ -282,11 +286,28 @@ bool screen_run_poll(struct screen_ctx *ctx)
 		rp->ended = false;
 		rp->error[0] = '\0';
 	}
-	if (rp->ended || rp->log == NULL)
+	/* An inspection under way: this is a redraw from inside its wait. */
+	if (rp->ended || rp->log == NULL || core_upgrade_busy(ctx->u))
 		return false;
-	if (core_upgrade_poll(ctx->u, &rp->prog, screen_on_line, rp, &ended, &err) < 0) {
+	if (core_upgrade_poll_deferred(ctx->u, &rp->prog, screen_on_line, rp, &ended, &err) < 0) {
 		snprintf(rp->error, sizeof(rp->error), "%s", err.msg);
 		return false;
+	}
+	/* The run has ended: the datastore is read on a worker (the keys keep
+	 * answering if it does not answer), then the outcome is journaled. */
+	if (ended && core_upgrade_verify_pending(ctx->u)) {
+		struct core_error ierr = { { 0 } };
+		bool ok = screen_inspect_as(ctx, "The run has ended: reading the datastore to "
+						 "verify it", &ierr) == 0;
+
+		/* Quit meanwhile: as when the wizard quits during the run, the
+		 * next session records the end (core_upgrade_open). */
+		if (!ok && ctx->quitting)
+			return false;
+		if (core_upgrade_verify_finish(ctx->u, ok ? NULL : ierr.msg, &err) < 0) {
+			snprintf(rp->error, sizeof(rp->error), "%s", err.msg);
+			return false;
+		}
 	}
 	rp->ended = ended;
 	return ended;

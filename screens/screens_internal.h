@@ -133,7 +133,10 @@ bool screen_run_is(const struct screen_ctx *ctx, enum core_upgrade_step step);
 
 /* Follows the run (if any) into ctx->run: re-attaches after a restart
  * (the log is read from its start). Returns true when the run has just
- * ended (outcome recorded and verified). */
+ * ended (outcome recorded and verified). The verification reads the
+ * datastore on a worker (screen_wait keeps the terminal answering); when
+ * the operator quits meanwhile nothing is recorded: the next session
+ * records the end as for a wizard that quit during the run. */
 bool screen_run_poll(struct screen_ctx *ctx);
 
 /* Draws the run pane: a gauge row then the log in a box. */

@@ -10,6 +10,8 @@
  * pg_timeout (10 s here), `kong migrations list` too. Meanwhile the screen
  * must show the busy state, help, resize and q must work, and the wizard
  * must use no CPU; once the connect times out the screen says what and where.
+ * The same when a supervised run ends: its verification (an inspection)
+ * waits on a worker while new connections go unanswered.
  *
  * The real binary in a private tmux server (80x24, clean environment), as
  * test_wizard_e2e.c does; waits for screen text with deadlines, never fixed
@@ -35,6 +37,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/core_journal.h"
 #include "core/core_sandbox.h"
 #include "tests/support/testenv.h"
 #include "tests/support/tmux.h"
@@ -48,7 +51,10 @@ static char wizard[4096];
 
 /* ---- the relay */
 
-enum relay_mode { RELAY_FORWARD, RELAY_SILENT, RELAY_STOP };
+/* Silent drops the connections carried; hold keeps forwarding them; both
+ * accept new ones and never answer them, until forward again forwards
+ * those held too. */
+enum relay_mode { RELAY_FORWARD, RELAY_SILENT, RELAY_HOLD, RELAY_STOP };
 
 struct relay {
 	int listen_fd;
@@ -129,6 +135,24 @@ static void relay_accept(struct relay *r)
 	r->server[r->n_pairs++] = up;
 }
 
+/* Forwarded again: the connections held get their answers late. */
+static void relay_release_held(struct relay *r)
+{
+	while (r->n_held > 0) {
+		int fd = r->held[--r->n_held];
+		int up = relay_connect_upstream();
+
+		if (up < 0 || r->n_pairs == RELAY_MAX) {
+			close(fd);
+			if (up >= 0)
+				close(up);
+			continue;
+		}
+		r->client[r->n_pairs] = fd;
+		r->server[r->n_pairs++] = up;
+	}
+}
+
 static void *relay_main(void *arg)
 {
 	struct relay *r = arg;
@@ -152,11 +176,20 @@ static void *relay_main(void *arg)
 		if (pfd[0].revents != 0) {
 			if (read(r->wake[0], buf, sizeof(buf)) < 0 && errno != EAGAIN)
 				break;
-			if (atomic_load(&r->mode) == RELAY_STOP)
+			switch (atomic_load(&r->mode)) {
+			case RELAY_STOP:
+				goto out;
+			case RELAY_SILENT:
+				/* The datastore "went away" under its clients. */
+				while (r->n_pairs > 0)
+					relay_drop_pair(r, 0);
 				break;
-			/* Silent: the datastore "went away" under its clients. */
-			while (r->n_pairs > 0)
-				relay_drop_pair(r, 0);
+			case RELAY_FORWARD:
+				relay_release_held(r);
+				break;
+			case RELAY_HOLD:
+				break;
+			}
 			continue;
 		}
 		if (pfd[1].revents != 0)
@@ -184,6 +217,7 @@ static void *relay_main(void *arg)
 				relay_drop_pair(r, i);
 		}
 	}
+out:
 	while (r->n_pairs > 0)
 		relay_drop_pair(r, 0);
 	while (r->n_held > 0)
@@ -237,6 +271,7 @@ struct busy {
 	char kconf[4400];
 	char wconf[4400];
 	char state[4400];
+	char env[256]; /* more of the wizard's environment ("" or "NAME=value") */
 };
 
 /* Prints a screen line by line (cmocka cuts each message at 1 KiB). */
@@ -302,11 +337,13 @@ static void busy_start(struct busy *b)
 {
 	char cmd[8192];
 
+	if (b->t.socket[0] != '\0')
+		tmux_stop(&b->t);
 	tmux_name(&b->t, "kuwbusy");
 	snprintf(cmd, sizeof(cmd),
-		 "env -i TERM=xterm-256color LANG=C.UTF-8 PATH=/usr/bin:/bin HOME=%s USER=op "
+		 "env -i TERM=xterm-256color LANG=C.UTF-8 PATH=/usr/bin:/bin HOME=%s USER=op %s "
 		 "sh -c '%s -c %s; echo EXITED \\$?; exec sleep 600'",
-		 te.tmpdir, wizard, b->wconf);
+		 te.tmpdir, b->env, wizard, b->wconf);
 	assert_int_equal(tmux_run(&b->t, "-f /dev/null new-session -d -s kuw -x 80 -y 24 \"%s\"",
 				  cmd),
 			 0);
@@ -450,6 +487,121 @@ static void test_busy_inspection(void **state)
 	busy_expect_restored(b);
 }
 
+/* The journal's run-end records: how many, and the last one's details. */
+static size_t busy_run_ends(struct busy *b, json_t **last)
+{
+	struct core_error err = { { 0 } };
+	struct core_journal *j = NULL;
+	size_t i, n = 0;
+
+	if (core_journal_open_readonly(b->state, &j, &err) < 0)
+		fail_msg("%s", err.msg);
+	if (last != NULL)
+		*last = NULL;
+	for (i = 0; i < core_journal_count(j); i++) {
+		const json_t *e = core_journal_event(j, i);
+		const char *ev = json_string_value(json_object_get(e, "event"));
+
+		if (ev == NULL || strcmp(ev, "run-end") != 0)
+			continue;
+		n++;
+		if (last != NULL) {
+			json_decref(*last);
+			*last = json_deep_copy(json_object_get(e, "details"));
+		}
+	}
+	core_journal_close(j);
+	return n;
+}
+
+/* 'up' ends while the datastore answers no new connection (kong-sim keeps
+ * the one it migrates on): the verification after the run (an inspection:
+ * the session's query, `kong migrations list` on a new connection) waits
+ * on a worker and the screen keeps answering; nothing is journaled yet.
+ * Once the datastore answers again the outcome shows, recorded once. */
+static void busy_up_until_verifying(struct busy *b)
+{
+	relay_start(&b->relay);
+	busy_site(b);
+	/* kong-sim pauses before each of its two migrations. */
+	snprintf(b->env, sizeof(b->env), "KONG_SIM_DELAY_MS=1500");
+	busy_start(b);
+	busy_wait(b, "Press > (or F10)");
+	busy_keys(b, "'>'");
+	busy_wait(b, "Nothing blocks the next step");
+	busy_keys(b, "'>'");
+	busy_wait(b, "Dev Portal: breaking changes in 1.3");
+	busy_keys(b, "'>'");
+	busy_wait(b, "Enter: take a backup now");
+	busy_keys(b, "'>'");
+	busy_wait(b, "Enter: run 'kong migrations up' now.");
+	busy_keys(b, "Enter");
+	busy_wait(b, "Running... q quits the wizard; the run goes on.");
+	/* kong-sim says this once connected, then pauses. */
+	busy_wait(b, "migrating core on database");
+	relay_set(&b->relay, RELAY_HOLD);
+
+	busy_wait(b, "The run has ended: reading the datastore to verify it... ");
+	busy_wait(b, "(q quits)");
+}
+
+static void test_busy_run_end(void **state)
+{
+	struct busy *b = *state;
+	json_t *end = NULL;
+	const char *screen;
+
+	busy_up_until_verifying(b);
+	busy_keys(b, "F1");
+	busy_wait(b, "Press any key to close this help.");
+	busy_wait(b, "Busy: the wizard is waiting");
+	busy_keys(b, "x");
+	busy_wait_for(b, "Press any key to close this help.", true, BUSY_DEADLINE_MS);
+	busy_wait(b, "The run has ended: reading the datastore to verify it... ");
+	screen = tmux_capture(&b->t, false);
+	assert_null(strstr(screen, "'up' completed"));
+	assert_int_equal(busy_run_ends(b, NULL), 0);
+
+	/* The datastore answers again: the held connection goes on. */
+	relay_set(&b->relay, RELAY_FORWARD);
+	busy_wait(b, "'up' completed and verified against schema_meta");
+	assert_int_equal(busy_run_ends(b, &end), 1);
+	assert_non_null(end);
+	assert_string_equal(json_string_value(json_object_get(end, "step")), "up");
+	assert_int_equal(json_integer_value(json_object_get(end, "exit_code")), 0);
+	assert_string_equal(json_string_value(json_object_get(end, "verification")), "");
+	assert_non_null(json_string_value(json_object_get(end, "id")));
+	assert_non_null(json_string_value(json_object_get(end, "log")));
+	json_decref(end);
+	busy_keys(b, "q");
+	busy_wait(b, "EXITED 0");
+	assert_int_equal(busy_run_ends(b, NULL), 1);
+}
+
+/* q while the run's verification waits: the wizard ends at once, nothing
+ * recorded; the next wizard records the run's end, once. */
+static void test_busy_quit_run_end(void **state)
+{
+	struct busy *b = *state;
+	json_t *end = NULL;
+
+	busy_up_until_verifying(b);
+	busy_keys(b, "q");
+	busy_wait(b, "EXITED 0");
+	assert_int_equal(busy_run_ends(b, NULL), 0);
+	relay_set(&b->relay, RELAY_FORWARD);
+	busy_start(b);
+	busy_wait(b, "Time since up:");
+	busy_keys(b, "q");
+	busy_wait(b, "EXITED 0");
+	assert_int_equal(busy_run_ends(b, &end), 1);
+	assert_non_null(end);
+	assert_string_equal(json_string_value(json_object_get(end, "step")), "up");
+	assert_int_equal(json_integer_value(json_object_get(end, "exit_code")), 0);
+	assert_non_null(json_string_value(json_object_get(end, "noticed")));
+	json_decref(end);
+}
+
 /* SIGTERM while the inspection waits: the terminal is restored and the
  * wizard ends by the signal at once, as it does on its main screens. */
 static void test_busy_signal(void **state)
@@ -521,6 +673,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_busy_inspection, busy_setup, busy_teardown),
 		cmocka_unit_test_setup_teardown(test_busy_signal, busy_setup, busy_teardown),
+		cmocka_unit_test_setup_teardown(test_busy_run_end, busy_setup, busy_teardown),
+		cmocka_unit_test_setup_teardown(test_busy_quit_run_end, busy_setup, busy_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
