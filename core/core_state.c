@@ -106,72 +106,94 @@ static int state_round1(PGconn *conn, struct core_db_state *st, struct core_erro
 	return 0;
 }
 
-static int state_append(char **buf, size_t *len, const char *s)
-{
-	size_t n = strlen(s);
-	char *p = realloc(*buf, *len + n + 1);
+/* What one statement of round 2 reads. */
+enum state_what {
+	STATE_ROWS,	/* schema_meta */
+	STATE_LOCK,	/* the `migrations` row of locks */
+	STATE_COUNT,	/* count(*) of one entity table */
+	STATE_COUNTERS, /* SUM(count) of workspace_entity_counters */
+	STATE_PLUGINS,	/* DISTINCT plugins.name */
+	STATE_MAPPED,	/* entities per type in some workspace */
+};
 
-	if (p == NULL)
+struct state_query {
+	enum state_what what;
+	const char *table; /* STATE_COUNT: one of counted_tables */
+	char *sql;
+};
+
+#define STATE_MAX_QUERIES (sizeof(counted_tables) / sizeof(counted_tables[0]) + 5)
+
+static void state_queries_free(struct state_query *q, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(q[i].sql);
+}
+
+static int state_query_add(struct state_query *q, size_t *n, enum state_what what,
+			   const char *table, const char *sql)
+{
+	q[*n].what = what;
+	q[*n].table = table;
+	q[*n].sql = strdup(sql);
+	if (q[*n].sql == NULL)
 		return -1;
-	memcpy(p + *len, s, n + 1);
-	*buf = p;
-	*len += n;
+	(*n)++;
 	return 0;
 }
 
-/* The multi-statement query of round 2. Table names are ours, quoted anyway. */
-static char *state_round2_sql(PGconn *conn, const struct core_db_state *st)
+/* The statements of round 2, shaped by round 1: each reads one of Kong's
+ * tables, no more. Table names are ours, quoted anyway. */
+static int state_round2_plan(PGconn *conn, const struct core_db_state *st, struct state_query *q,
+			     size_t *n)
 {
-	char *sql = NULL;
-	size_t len = 0;
+	char sql[256];
 	size_t i;
-	int first = 1;
-	int ok = 1;
 
-	if (st->has_schema_meta)
-		ok &= state_append(&sql, &len,
-				   "SELECT subsystem, last_executed, array_to_json(executed), "
-				   "array_to_json(pending), pending IS NULL FROM schema_meta "
-				   "WHERE key = 'schema_meta' ORDER BY subsystem;") == 0;
-	if (st->has_locks)
-		ok &= state_append(&sql, &len,
-				   "SELECT owner, ttl::text, ttl < CURRENT_TIMESTAMP FROM locks "
-				   "WHERE key = 'migrations';") == 0;
-	ok &= state_append(&sql, &len, "SELECT json_build_object(") == 0;
+	*n = 0;
+	if (st->has_schema_meta &&
+	    state_query_add(q, n, STATE_ROWS, NULL,
+			    "SELECT subsystem, last_executed, array_to_json(executed), "
+			    "array_to_json(pending), pending IS NULL FROM schema_meta "
+			    "WHERE key = 'schema_meta' ORDER BY subsystem") < 0)
+		return -1;
+	if (st->has_locks &&
+	    state_query_add(q, n, STATE_LOCK, NULL,
+			    "SELECT owner, ttl::text, ttl < CURRENT_TIMESTAMP FROM locks "
+			    "WHERE key = 'migrations'") < 0)
+		return -1;
 	for (i = 0; i < sizeof(counted_tables) / sizeof(counted_tables[0]); i++) {
 		char *id;
-		char part[256];
 
 		if (!core_state_has_table(st, counted_tables[i]))
 			continue;
 		id = PQescapeIdentifier(conn, counted_tables[i], strlen(counted_tables[i]));
 		if (id == NULL)
-			goto fail;
-		snprintf(part, sizeof(part), "%s'%s', (SELECT count(*) FROM %s)", first ? "" : ", ",
-			 counted_tables[i], id);
+			return -1;
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", id);
 		PQfreemem(id);
-		ok &= state_append(&sql, &len, part) == 0;
-		first = 0;
+		if (state_query_add(q, n, STATE_COUNT, counted_tables[i], sql) < 0)
+			return -1;
 	}
-	ok &= state_append(&sql, &len, "), ") == 0;
-	ok &= state_append(&sql, &len, core_state_has_table(st, "workspace_entity_counters")
-					       ? "(SELECT coalesce(sum(count), 0) FROM workspace_entity_counters), "
-					       : "-1, ") == 0;
-	ok &= state_append(&sql, &len, core_state_has_table(st, "plugins")
-					       ? "(SELECT json_agg(DISTINCT name) FROM plugins), "
-					       : "NULL, ") == 0;
+	if (core_state_has_table(st, "workspace_entity_counters") &&
+	    state_query_add(q, n, STATE_COUNTERS, NULL,
+			    "SELECT coalesce(sum(count), 0) FROM workspace_entity_counters") < 0)
+		return -1;
+	if (core_state_has_table(st, "plugins") &&
+	    state_query_add(q, n, STATE_PLUGINS, NULL,
+			    "SELECT json_agg(DISTINCT name) FROM plugins") < 0)
+		return -1;
 	/* Entities per type that belong to a workspace (§1.9): what tells a
 	 * community datastore after finish from an Enterprise one. */
-	ok &= state_append(&sql, &len, core_state_has_table(st, "workspace_entities")
-					       ? "(SELECT json_object_agg(entity_type, n) FROM "
-						 "(SELECT entity_type, count(DISTINCT entity_id) AS n "
-						 "FROM workspace_entities GROUP BY entity_type) AS m);"
-					       : "NULL;") == 0;
-	if (ok)
-		return sql;
-fail:
-	free(sql);
-	return NULL;
+	if (core_state_has_table(st, "workspace_entities") &&
+	    state_query_add(q, n, STATE_MAPPED, NULL,
+			    "SELECT json_object_agg(entity_type, n) FROM "
+			    "(SELECT entity_type, count(DISTINCT entity_id) AS n "
+			    "FROM workspace_entities GROUP BY entity_type) AS m") < 0)
+		return -1;
+	return 0;
 }
 
 static int state_read_rows(PGresult *res, struct core_db_state *st)
@@ -211,42 +233,6 @@ static void state_read_mapped(const char *text, struct core_db_state *st)
 	json_decref(obj);
 }
 
-static int state_read_counts(PGresult *res, struct core_db_state *st)
-{
-	json_t *obj = NULL;
-	json_error_t jerr;
-	const char *key;
-	json_t *val;
-	int rc = -1;
-
-	obj = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
-	if (obj == NULL || !json_is_object(obj))
-		goto out;
-	st->counts = calloc(json_object_size(obj) + 1, sizeof(*st->counts));
-	if (st->counts == NULL)
-		goto out;
-	json_object_foreach(obj, key, val) {
-		struct core_count *c = &st->counts[st->n_counts];
-
-		c->table = strdup(key);
-		if (c->table == NULL)
-			goto out;
-		c->n = json_integer_value(val);
-		c->in_workspace = -1;
-		st->n_counts++;
-	}
-	st->ee_counter_sum = atoll(PQgetvalue(res, 0, 1));
-	if (state_json_strings(PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
-			       &st->plugins_in_use, &st->n_plugins_in_use) < 0)
-		goto out;
-	if (core_state_has_table(st, "workspace_entities"))
-		state_read_mapped(PQgetisnull(res, 0, 3) ? "{}" : PQgetvalue(res, 0, 3), st);
-	rc = 0;
-out:
-	json_decref(obj);
-	return rc;
-}
-
 static int state_read_lock(PGresult *res, struct core_db_state *st)
 {
 	if (PQntuples(res) == 0)
@@ -258,54 +244,134 @@ static int state_read_lock(PGresult *res, struct core_db_state *st)
 	return st->lock.owner != NULL && st->lock.ttl != NULL ? 0 : -1;
 }
 
-/* Sends round 2 and reads its results: schema_meta rows (if the table
- * exists), the lock (if locks exists), then the counts. */
+/* Takes in the results of round 2, query by query. */
+static int state_read_results(const struct state_query *q, PGresult *const *results, size_t n,
+			      struct core_db_state *st)
+{
+	const char *mapped = NULL;
+	size_t i;
+
+	st->counts = calloc(n + 1, sizeof(*st->counts));
+	if (st->counts == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		PGresult *res = results[i];
+		struct core_count *c;
+
+		switch (q[i].what) {
+		case STATE_ROWS:
+			if (state_read_rows(res, st) < 0)
+				return -1;
+			break;
+		case STATE_LOCK:
+			if (state_read_lock(res, st) < 0)
+				return -1;
+			break;
+		case STATE_COUNT:
+			c = &st->counts[st->n_counts];
+			c->table = strdup(q[i].table);
+			if (c->table == NULL)
+				return -1;
+			c->n = atoll(PQgetvalue(res, 0, 0));
+			c->in_workspace = -1;
+			st->n_counts++;
+			break;
+		case STATE_COUNTERS:
+			st->ee_counter_sum = atoll(PQgetvalue(res, 0, 0));
+			break;
+		case STATE_PLUGINS:
+			if (state_json_strings(PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0),
+					       &st->plugins_in_use, &st->n_plugins_in_use) < 0)
+				return -1;
+			break;
+		case STATE_MAPPED:
+			mapped = PQgetisnull(res, 0, 0) ? "{}" : PQgetvalue(res, 0, 0);
+			break;
+		}
+	}
+	/* After the counts, whatever the order of the statements. */
+	if (mapped != NULL)
+		state_read_mapped(mapped, st);
+	return 0;
+}
+
+/* Round 2: its statements in pipeline mode with a Sync after each, so one
+ * round trip still, and each statement is a transaction of its own that
+ * reads one table. A migration may be altering Kong's tables while the
+ * wizard looks (`status` during `up`). Were the wizard to keep the locks of
+ * the tables it has read while it waits for one that a migration holds, and
+ * the migration then want one of those, each would wait for the other, and
+ * PostgreSQL's deadlock detector would abort one of them: perhaps Kong's
+ * migration, and `up` fails. Here a statement that waits holds nothing. */
 static int state_round2(PGconn *conn, struct core_db_state *st, struct core_error *err)
 {
-	PGresult *results[3] = { NULL, NULL, NULL };
+	struct state_query q[STATE_MAX_QUERIES];
+	PGresult *results[STATE_MAX_QUERIES] = { NULL };
 	PGresult *res;
-	char *sql = state_round2_sql(conn, st);
-	size_t expected = (size_t)st->has_schema_meta + (size_t)st->has_locks + 1;
-	size_t n = 0;
-	size_t i = 0;
+	size_t nq = 0, sent = 0, synced = 0, i;
+	bool nulled = false, exited;
 	int rc = -1;
 
-	if (sql == NULL)
-		return state_oom(err);
+	memset(q, 0, sizeof(q));
+	if (state_round2_plan(conn, st, q, &nq) < 0) {
+		state_oom(err);
+		goto out;
+	}
 	st->round_trips++;
-	if (!PQsendQuery(conn, sql)) {
+	if (!PQenterPipelineMode(conn)) {
 		core_pg_check(conn, NULL, "reading the datastore state", err);
 		goto out;
 	}
-	while ((res = PQgetResult(conn)) != NULL) {
-		if (n < expected)
-			results[n++] = res;
-		else
+	while (sent < nq && PQsendQueryParams(conn, q[sent].sql, 0, NULL, NULL, NULL, NULL, 0) &&
+	       PQpipelineSync(conn))
+		sent++;
+	if (sent < nq)
+		core_pg_check(conn, NULL, "reading the datastore state", err);
+	/* Statement k's result, a NULL, then its Sync: the results between
+	 * Sync k-1 and Sync k are statement k's. Two NULLs in a row or a lost
+	 * connection: nothing more will come. */
+	while (synced < sent) {
+		res = PQgetResult(conn);
+		if (res == NULL) {
+			if (nulled || PQstatus(conn) == CONNECTION_BAD)
+				break;
+			nulled = true;
+			continue;
+		}
+		nulled = false;
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			synced++;
 			PQclear(res);
+		} else if (results[synced] == NULL) {
+			results[synced] = res;
+		} else {
+			PQclear(res);
+		}
 	}
-	for (i = 0; i < n; i++) {
+	exited = PQexitPipelineMode(conn) == 1;
+	if (sent < nq)
+		goto out;
+	/* The first failure says why (a lost connection's too), before the
+	 * pipeline's own complaint. */
+	for (i = 0; i < nq; i++) {
 		if (core_pg_check(conn, results[i], "reading the datastore state", err) < 0) {
 			results[i] = NULL;
 			goto out;
 		}
 	}
-	if (n != expected) {
-		core_error_set(err, "reading the datastore state on %s: the server sent %zu results, "
-				    "expected %zu", core_pg_where(conn), n, expected);
+	if (!exited) {
+		core_pg_check(conn, NULL, "reading the datastore state", err);
 		goto out;
 	}
-	i = 0;
-	if ((st->has_schema_meta && state_read_rows(results[i++], st) < 0) ||
-	    (st->has_locks && state_read_lock(results[i++], st) < 0) ||
-	    state_read_counts(results[i], st) < 0) {
+	if (state_read_results(q, results, nq, st) < 0) {
 		state_oom(err);
 		goto out;
 	}
 	rc = 0;
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < nq; i++)
 		PQclear(results[i]);
-	free(sql);
+	state_queries_free(q, nq);
 	return rc;
 }
 

@@ -2,11 +2,14 @@
  *
  * Round 1: server version, current schema, database and user, the tables of
  * the current schema (Kong looks only there, reference §2.2), privileges (CREATE
- * on the schema, tables not owned), and the database size. Round 2, one
- * multi-statement query shaped by round 1: the schema_meta rows (§2.1), the
- * `migrations` lock (§2.3), entity counts of the Kong tables present and of
- * their entities in a workspace, the Enterprise workspace entity
- * counter sum (§1.9) and the plugin names in use. */
+ * on the schema, tables not owned), and the database size. Round 2, shaped
+ * by round 1 and pipelined: the schema_meta rows (§2.1), the `migrations`
+ * lock (§2.3), entity counts of the Kong tables present and of their
+ * entities in a workspace, the Enterprise workspace entity counter sum
+ * (§1.9) and the plugin names in use, one statement per table, each its own
+ * transaction: the read may run beside a migration (`status` during `up`)
+ * and must never hold a table while it waits for another (a deadlock that
+ * PostgreSQL could end by aborting Kong's migration). */
 #ifndef CORE_STATE_H
 #define CORE_STATE_H
 

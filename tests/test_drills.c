@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -442,6 +443,20 @@ static bool journal_has_run_end(const struct site *s, const char *id)
 	return found;
 }
 
+/* The run ended with exit 0 and no signal; otherwise fails showing the run
+ * and its log (a failing drill must say why Kong failed). */
+static void expect_run_ok(const json_t *st)
+{
+	char *text;
+	char *log;
+
+	if (jint(st, "run", "exit_code") == 0 && jint(st, "run", "signal") == 0)
+		return;
+	text = json_dumps(json_object_get(st, "run"), JSON_INDENT(2));
+	log = slurp(jstr(st, "run", "log"));
+	fail_msg("the run did not end well:\n%s\n--- log:\n%s", text != NULL ? text : "?", log);
+}
+
 static void expect_intact(const json_t *st)
 {
 	if (!json_is_true(json_object_get(json_object_get(st, "journal"), "intact")))
@@ -471,8 +486,7 @@ static void hangup_during(const struct site *s, const char *step)
 	}
 	/* The operator's side is gone, the run is not. */
 	st = await_run(s, "finished", 30000);
-	assert_int_equal(jint(st, "run", "exit_code"), 0);
-	assert_int_equal(jint(st, "run", "signal"), 0);
+	expect_run_ok(st);
 	expect_intact(st);
 	json_decref(st);
 }
@@ -537,7 +551,7 @@ static void test_sigkill_during_up(void **state)
 	assert_non_null(strstr(r.out, "Last run:  "));
 	testenv_run_done(&r);
 	st = await_run(&s, "finished", 30000);
-	assert_int_equal(jint(st, "run", "exit_code"), 0);
+	expect_run_ok(st);
 	assert_string_equal(jstr(st, "phase", NULL), "up-done");
 	snprintf(up_id, sizeof(up_id), "%s", jstr(st, "run", "id"));
 	expect_intact(st);
@@ -557,6 +571,123 @@ static void test_sigkill_during_up(void **state)
 	/* SPEC §5: the journal records every command and its outcome. */
 	if (!journal_has_run_end(&s, up_id))
 		fail_msg("the journal has no run-end for the killed wizard's run %s", up_id);
+	DRILL_END();
+}
+
+/* A superuser connection to the site's database over the sandbox's socket. */
+static PGconn *drill_connect(const struct site *s)
+{
+	char port[16];
+	const char *const keys[] = { "host", "port", "user", "dbname", "connect_timeout", NULL };
+	const char *const vals[] = { core_sandbox_dir(te.sb), port, core_sandbox_superuser(te.sb),
+				     s->db, "10", NULL };
+	PGconn *c;
+
+	snprintf(port, sizeof(port), "%d", core_sandbox_port(te.sb));
+	c = PQconnectdbParams(keys, vals, 0);
+	if (c == NULL || PQstatus(c) != CONNECTION_OK)
+		fail_msg("connecting to %s: %s", s->db,
+			 c != NULL ? PQerrorMessage(c) : "out of memory");
+	return c;
+}
+
+/* Runs sql on c; "" when it worked, else the server's message (static). */
+static const char *drill_try(PGconn *c, const char *sql)
+{
+	static char why[512];
+	PGresult *res = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(res);
+
+	why[0] = '\0';
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		snprintf(why, sizeof(why), "%.*s", (int)strcspn(PQerrorMessage(c), "\n"),
+			 PQerrorMessage(c));
+	PQclear(res);
+	return why;
+}
+
+/* The wizard reads the datastore while a migration holds Kong's tables
+ * (`status` polled during `up`). It must never keep one of Kong's tables
+ * locked while it waits for another: core/005_120_to_130's up alters
+ * upstreams, then routes and services, the reverse of the order the
+ * wizard reads them in, and the two would wait on each other until
+ * PostgreSQL's deadlock detector aborted one of them: the wizard's read, or
+ * Kong's migration when it had waited first (`up` exit 1, "deadlock
+ * detected"). A transaction stands in for the migration; its deadlock check
+ * is put off so that only its lock timeout can end its wait, and the wizard
+ * must not make it wait at all. */
+static void test_status_beside_a_migration(void **state)
+{
+	const char *waiting_sql =
+		"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+		"AND application_name LIKE 'kong-upgrade-wizard%' AND wait_event_type = 'Lock'";
+	const char *held_sql =
+		"SELECT coalesce(string_agg(DISTINCT c.relname, ', '), 'nothing') FROM pg_locks l "
+		"JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid "
+		"WHERE a.application_name LIKE 'kong-upgrade-wizard%' AND l.granted "
+		"AND c.relnamespace = 'public'::regnamespace";
+	char why[512], *held, *out, *n;
+	long long end;
+	PGconn *kong;
+	struct site s;
+	struct bg b;
+	json_t *j;
+
+	(void)state;
+	DRILL_BEGIN();
+	site_new(&s, "ee-0.36");
+	kong = drill_connect(&s);
+	snprintf(why, sizeof(why), "%s", drill_try(kong, "SET deadlock_timeout = '1min'"));
+	if (why[0] == '\0')
+		snprintf(why, sizeof(why), "%s", drill_try(kong, "SET lock_timeout = '5s'"));
+	if (why[0] == '\0')
+		snprintf(why, sizeof(why), "%s", drill_try(kong, "BEGIN"));
+	if (why[0] == '\0')
+		snprintf(why, sizeof(why), "%s",
+			 drill_try(kong, "LOCK TABLE upstreams IN ACCESS EXCLUSIVE MODE"));
+	if (why[0] != '\0') {
+		PQfinish(kong);
+		fail_msg("the stand-in migration: %s", why);
+	}
+
+	bg_start(&b, &s, NULL, "status", "--json", NULL, NULL, NULL);
+	end = now_ms() + 20000;
+	for (;;) {
+		n = q(&s, waiting_sql);
+		if (strcmp(n, "0") != 0 || now_ms() > end)
+			break;
+		free(n);
+		nap(20);
+	}
+	if (strcmp(n, "0") == 0) {
+		free(n);
+		PQfinish(kong);
+		bg_reap(&b);
+		fail_msg("status never waited for upstreams, held by the migration");
+	}
+	free(n);
+	held = q(&s, held_sql);
+	/* The migration goes on to routes and services. */
+	snprintf(why, sizeof(why), "%s",
+		 drill_try(kong, "LOCK TABLE routes, services IN ACCESS EXCLUSIVE MODE"));
+	drill_try(kong, why[0] == '\0' ? "COMMIT" : "ROLLBACK");
+	PQfinish(kong);
+	if (!bg_wait(&b, 30000)) {
+		bg_reap(&b);
+		fail_msg("status did not end once the migration had");
+	}
+	if (why[0] != '\0')
+		fail_msg("the migration could not go on: %s; while status waited it held: %s", why,
+			 held);
+	out = slurp(b.out);
+	j = json_loads(out, 0, NULL);
+	if (b.status != 0 || j == NULL || json_object_get(j, "error") != NULL)
+		fail_msg("status beside the migration: exit %d, error %s; while it waited it held: "
+			 "%s\n%s",
+			 b.status, jstr(j, "error", NULL), held, out);
+	free(held);
+	json_decref(j);
+	free(out);
 	DRILL_END();
 }
 
@@ -987,7 +1118,7 @@ static void test_two_operators(void **state)
 		fail_msg("second run while one runs:\n%s", r.err);
 	testenv_run_done(&r);
 	st = await_run(&s, "finished", 30000);
-	assert_int_equal(jint(st, "run", "exit_code"), 0);
+	expect_run_ok(st);
 	json_decref(st);
 	expect_q(&s, PENDING("core"), "{005_120_to_130}");
 	DRILL_END();
@@ -1221,6 +1352,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_hangup_during_up_and_finish, drill_teardown),
 		cmocka_unit_test_teardown(test_sigkill_during_up, drill_teardown),
+		cmocka_unit_test_teardown(test_status_beside_a_migration, drill_teardown),
 		cmocka_unit_test_teardown(test_sigkill_during_backup, drill_teardown),
 		cmocka_unit_test_teardown(test_pg_restart_fast, drill_teardown),
 		cmocka_unit_test_teardown(test_pg_restart_immediate, drill_teardown),
@@ -1234,7 +1366,13 @@ int main(void)
 		cmocka_unit_test_teardown(test_network, drill_teardown),
 		cmocka_unit_test_teardown(test_network_black_hole, drill_teardown),
 	};
-	int failed = cmocka_run_group_tests(tests, setup, teardown);
+	const char *only = getenv("KUW_DRILLS_ONLY");
+	int failed;
+
+	/* One drill by name (a cmocka pattern), when chasing a failure. */
+	if (only != NULL && only[0] != '\0')
+		cmocka_set_test_filter(only);
+	failed = cmocka_run_group_tests(tests, setup, teardown);
 
 	if (n_failed_setup)
 		n_run = 0;
